@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The rule engine as the rest of the sensor sees it: load rule files (the
+ * embedded defaults first, then user files in order), evaluate an event
+ * against every enabled rule in file order, hand each match to a callback.
+ */
+#ifndef NUMAGUARD_RULES_ENGINE_H
+#define NUMAGUARD_RULES_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "alert.h"
+#include "event.h"
+
+struct ng_engine;
+
+struct ng_engine_opts {
+	const char *const *paths; /* user rule files, loaded after the defaults, in order */
+	size_t npaths;
+	bool no_defaults; /* skip the embedded rules/ set */
+	FILE *diag;       /* errors and warnings, "FILE:LINE:COL: error: …"; NULL = stderr */
+};
+
+/*
+ * Load and compile. Returns 0 and sets *out, or a negative errno: -EINVAL when
+ * any rule file has an error (every error has been printed to opts->diag).
+ */
+int ng_engine_load(struct ng_engine **out, const struct ng_engine_opts *opts);
+void ng_engine_free(struct ng_engine *eng);
+
+/*
+ * Called once per alert, in rule file order. The alert and what it points to
+ * are valid only during the call.
+ */
+typedef void (*ng_alert_cb)(const struct ng_alert *alert, void *ctx);
+
+/* Evaluate one event; never allocates. Returns the number of alerts emitted. */
+unsigned ng_engine_eval(struct ng_engine *eng, const struct ng_event *evt, ng_alert_cb cb,
+			void *ctx);
+
+struct ng_engine_stats {
+	uint64_t events;     /* events evaluated */
+	uint64_t alerts;     /* alerts emitted */
+	uint64_t suppressed; /* alerts suppressed by throttles (reported, never silent) */
+};
+void ng_engine_get_stats(const struct ng_engine *eng, struct ng_engine_stats *st);
+
+/* Whether any enabled rule carries actions: [kill]. */
+bool ng_engine_wants_kill(const struct ng_engine *eng);
+
+#endif

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdio.h>
+
+#include "commands.h"
+
+int cmd_run(int argc, char **argv)
+{
+	fprintf(stderr, "numaguard run: not implemented in this build\n");
+	return NG_EXIT_RUNTIME;
+}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "alert.h"
+#include "cond.h"
 #include "event.h"
 
 struct ng_engine;
@@ -50,5 +51,13 @@ void ng_engine_get_stats(const struct ng_engine *eng, struct ng_engine_stats *st
 
 /* Whether any enabled rule carries actions: [kill]. */
 bool ng_engine_wants_kill(const struct ng_engine *eng);
+
+/*
+ * Look up an enabled or disabled rule by its id (or, failing that, by its
+ * name). Returns the rule's condition tree, valid while the engine lives, and
+ * optionally its name and actions; NULL when there is no such rule.
+ */
+const struct ng_node *ng_engine_rule_condition(const struct ng_engine *eng, const char *id,
+					       const char **name, bool *kill_action);
 
 #endif

@@ -77,6 +77,7 @@ struct ng_record {
 	__u64 cgroup_id;
 	__u64 cap_effective;
 	__u64 start_boot; /* process (group leader) start time, boot ns: identity against pid reuse */
+	__u64 exec_id;    /* opaque token that changes on every execve (keyed hash of task->mm) */
 	__u32 pid, tid, ppid, vpid;
 	__u32 uid, euid, gid, loginuid;
 	__u32 ns_pid, ns_mnt, ns_user, ns_cgroup;
@@ -102,6 +103,6 @@ enum ng_counter {
 	NG_CNT__MAX = 6,
 };
 
-_Static_assert(sizeof(struct ng_record) == 544, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record) == 552, "struct ng_record layout changed");
 
 #endif

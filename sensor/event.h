@@ -119,6 +119,7 @@ struct ng_event {
 	/* Not rule fields: kept for enrichment and enforcement. */
 	uint64_t cgroup_id;
 	uint64_t start_boot_ns; /* process start, CLOCK_BOOTTIME ns: tells a reused pid apart */
+	uint64_t exec_id;       /* changes on every execve: cached exe/cmdline are per (pid, exec_id) */
 };
 
 #endif

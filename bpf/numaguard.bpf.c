@@ -1,6 +1,588 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Capture of set_mempolicy(2). Every attach path feeds the same two steps:
+ *
+ *   entry: remember the arguments and the user nodemask, per thread
+ *   exit:  build one ng_record (arguments, mask re-read, effective policy
+ *          from task->mempolicy, identity) and submit it without a wakeup
+ *
+ * Userspace enables one combination of programs before load (SPEC §7):
+ *   kretprobe: kp_enter/kp_exit on kernel_set_mempolicy (all ABIs), or on
+ *              the arch wrappers (kp_enter_wrapper); plus tp_exit in
+ *              "blocked only" mode so calls denied by seccomp still appear
+ *   fexit:     fentry_inner/fexit_inner, same pairing with tp_exit
+ *   tracepoint: tp_enter/tp_exit (native calls and denied calls)
+ *   raw:       raw_enter/raw_exit on every syscall, filtered by number
+ *              (native, compat and denied calls)
+ * Each call is reported exactly once; see on_exit() for how the exit
+ * tracepoint and a kernel-function exit share the work.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
 #include "events.h"
-struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 1 << 20); } ng_events SEC(".maps");
-char LICENSE[] SEC("license") = "GPL";
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace between open and load. */
+const volatile __u32 cfg_exit_tp_blocked_only = 0; /* tp_exit only reports calls with no entry */
+const volatile __u64 cfg_wakeup_bytes = 1 << 20;    /* force a wakeup past this much queued data */
+
+/* x86 thread_info.status bit for a 32-bit syscall (arch/x86/include/asm/thread_info.h). */
+#define X86_TS_COMPAT 0x0002
+/* arm64 TIF_32BIT (arch/arm64/include/asm/thread_info.h). */
+#define ARM64_TIF_32BIT 22
+#define SECCOMP_MODE_DISABLED 0
+
+struct inflight {
+	__u64 mode_raw;
+	__u64 nmask;
+	__u64 maxnode;
+	__u64 start_boot; /* the thread's identity: tells a dead thread's entry from a reused tid */
+	__u32 flags;      /* NG_R_COMPAT, NG_R_ARGS, NG_R_NODES, NG_R_NODES_FAULT */
+	__u16 nbits;
+	__u8 done; /* the kernel-function exit emitted; tp_exit only cleans up */
+	__u8 pad;
+	__u64 nodes[NG_NODE_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} ng_events SEC(".maps");
+
+/*
+ * Entry state per thread. LRU so that state left by a thread whose exit
+ * hook never ran (the sensor stopped mid-call, a kretprobe instance miss)
+ * is reclaimed instead of filling the map; start_boot guards against a
+ * reused tid picking up a dead thread's state.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} ng_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NG_CNT__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ng_counters SEC(".maps");
+
+/* Scratch for building an inflight entry: it is too large for the 512-byte stack with the rest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} ng_scratch SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&ng_counters, &which);
+	if (c)
+		*c += 1;
+}
+
+static __always_inline __u64 task_start(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->start_boottime))
+		return BPF_CORE_READ(t, start_boottime);
+	return BPF_CORE_READ((struct task_struct___v54 *)t, real_start_time);
+}
+
+static __always_inline bool task_in_compat(struct task_struct *t)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(t, thread_info.status) & X86_TS_COMPAT;
+#elif defined(__TARGET_ARCH_arm64)
+	return (BPF_CORE_READ(t, thread_info.flags) >> ARM64_TIF_32BIT) & 1;
+#else
+	return false;
+#endif
+}
+
+/* The kernel's MAX_NUMNODES, from the size of nodemask_t in the running kernel's BTF. */
+static __always_inline __u64 kernel_max_nodes(void)
+{
+	return bpf_core_type_size(nodemask_t) * 8;
+}
+
+/*
+ * Read the user nodemask the way get_nodes() does: maxnode - 1 bits (the
+ * historic off-by-one), at most MAX_NUMNODES of them (the kernel checks that
+ * the rest is zero and ignores it), and for compat callers in 32-bit words,
+ * so we fault exactly where the kernel would. Bits above nbits are cleared.
+ */
+static __always_inline __u32 read_user_mask(__u64 *dst, __u64 nmask, __u64 maxnode, bool compat,
+					    __u16 *nbits_out)
+{
+	__u64 bits, bytes;
+
+	*nbits_out = 0;
+	for (int i = 0; i < NG_NODE_WORDS; i++)
+		dst[i] = 0;
+	if (maxnode <= 1 || !nmask)
+		return 0; /* maxnode 0 wraps to ULONG_MAX in the kernel: EINVAL, nothing read */
+	bits = maxnode - 1;
+	if (bits > kernel_max_nodes())
+		bits = kernel_max_nodes();
+	if (bits > NG_MAX_NODES)
+		bits = NG_MAX_NODES;
+	bytes = compat ? ((bits + 31) / 32) * 4 : ((bits + 63) / 64) * 8;
+	if (bytes > NG_NODE_WORDS * 8)
+		bytes = NG_NODE_WORDS * 8;
+	if (bpf_probe_read_user(dst, bytes & 0xff, (const void *)nmask))
+		return NG_R_NODES_FAULT;
+	for (int i = 0; i < NG_NODE_WORDS; i++) {
+		__u64 lo = (__u64)i * 64;
+		if (lo >= bits)
+			dst[i] = 0;
+		else if (bits - lo < 64)
+			dst[i] &= (1ull << (bits - lo)) - 1;
+	}
+	*nbits_out = bits;
+	return NG_R_NODES;
+}
+
+/*
+ * The caller's arguments from its saved user registers: what a call denied
+ * before it ran still has there, and the full 64-bit mode register (the
+ * kernel function only sees the int).
+ */
+static __always_inline bool user_args(struct task_struct *t, bool compat, __u64 *mode,
+				      __u64 *nmask, __u64 *maxnode)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return false;
+	/* bpf_task_pt_regs() needs a BTF task pointer, hence the _btf variant here only. */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!regs)
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	if (compat) {
+		/* i386 ABI: ebx, ecx, edx; 32-bit values. */
+		*mode = (__u32)BPF_CORE_READ(regs, bx);
+		*nmask = (__u32)BPF_CORE_READ(regs, cx);
+		*maxnode = (__u32)BPF_CORE_READ(regs, dx);
+	} else {
+		*mode = BPF_CORE_READ(regs, di);
+		*nmask = BPF_CORE_READ(regs, si);
+		*maxnode = BPF_CORE_READ(regs, dx);
+	}
+	return true;
+#elif defined(__TARGET_ARCH_arm64)
+	/* x0 holds the return value once the call ran; the first argument survives in orig_x0. */
+	*mode = BPF_CORE_READ(regs, orig_x0);
+	*nmask = BPF_CORE_READ(regs, regs[1]);
+	*maxnode = BPF_CORE_READ(regs, regs[2]);
+	if (compat) {
+		*mode = (__u32)*mode;
+		*nmask = (__u32)*nmask;
+		*maxnode = (__u32)*maxnode;
+	}
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* Entry: store the arguments and the mask as the caller passed them. */
+static __always_inline void on_entry(__u64 mode, __u64 nmask, __u64 maxnode, bool mode_is_int)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 zero = 0;
+	struct inflight *in = bpf_map_lookup_elem(&ng_scratch, &zero);
+	bool compat = task_in_compat(t);
+	__u64 rmode, rnmask, rmaxnode;
+
+	if (!in)
+		return;
+	/* A kernel function's int mode lost the upper register bits: take them from the registers. */
+	if (mode_is_int && user_args(t, compat, &rmode, &rnmask, &rmaxnode) && (int)rmode == (int)mode)
+		mode = rmode;
+	in->mode_raw = mode;
+	in->nmask = nmask;
+	in->maxnode = maxnode;
+	in->start_boot = task_start(t);
+	in->done = 0;
+	in->flags = NG_R_ARGS | (compat ? NG_R_COMPAT : 0);
+	in->flags |= read_user_mask(in->nodes, nmask, maxnode, compat, &in->nbits);
+	if (in->flags & NG_R_NODES_FAULT)
+		count(NG_CNT_NODES_FAULT);
+	if (bpf_map_update_elem(&ng_inflight, &tid, in, BPF_ANY))
+		count(NG_CNT_INFLIGHT_FULL);
+}
+
+/* Who made the call: ids, credentials, namespaces, comm. */
+static __always_inline void fill_identity(struct ng_record *r, struct task_struct *t)
+{
+	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+	const struct cred *cred = BPF_CORE_READ(t, cred);
+	struct pid *pid = BPF_CORE_READ(leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+	__u64 id = bpf_get_current_pid_tgid();
+
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	/* numbers[] is a flexible array: index it by hand; levels are bounded by MAX_PID_NS_LEVEL (32). */
+	bpf_probe_read_kernel(&up, sizeof(up),
+			      (void *)pid + bpf_core_field_offset(pid->numbers) +
+				      (level & 63) * bpf_core_type_size(struct upid));
+	r->vpid = up.nr;
+	r->ns_pid = up.ns ? BPF_CORE_READ(up.ns, ns.inum) : 0;
+	r->uid = BPF_CORE_READ(cred, uid.val);
+	r->euid = BPF_CORE_READ(cred, euid.val);
+	r->gid = BPF_CORE_READ(cred, gid.val);
+	bpf_probe_read_kernel(&r->cap_effective, sizeof(r->cap_effective), &cred->cap_effective);
+	r->ns_user = BPF_CORE_READ(cred, user_ns, ns.inum);
+	r->ns_mnt = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	r->ns_cgroup = BPF_CORE_READ(t, nsproxy, cgroup_ns, ns.inum);
+	if (bpf_core_field_exists(t->loginuid)) {
+		r->loginuid = BPF_CORE_READ(t, loginuid.val);
+		r->flags |= NG_R_LOGINUID;
+	}
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->start_boot = task_start(leader);
+	r->exec_id = BPF_CORE_READ(leader, self_exec_id);
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	BPF_CORE_READ_STR_INTO(&r->pcomm, t, real_parent, comm);
+	if (bpf_core_field_exists(t->mems_allowed)) {
+		__u64 sz = bpf_core_type_size(nodemask_t);
+		if (sz > sizeof(r->allowed))
+			sz = sizeof(r->allowed);
+		bpf_probe_read_kernel(r->allowed, sz & 0xff, &t->mems_allowed);
+		r->flags |= NG_R_ALLOWED;
+	}
+}
+
+/*
+ * The policy the kernel installed, from task->mempolicy: immune to the user
+ * memory race that makes the entry read of the mask untrustworthy. Only the
+ * calling thread writes its own mempolicy, so reading it at exit is stable.
+ */
+static __always_inline void fill_effective(struct ng_record *r, struct task_struct *t)
+{
+	struct mempolicy *pol = BPF_CORE_READ(t, mempolicy);
+	__u64 sz = bpf_core_type_size(nodemask_t);
+
+	if (sz > sizeof(r->eff_nodes))
+		sz = sizeof(r->eff_nodes);
+	r->flags |= NG_R_EFFECTIVE;
+	if (!pol) {
+		r->eff_mode = 0; /* MPOL_DEFAULT leaves task->mempolicy NULL */
+		return;
+	}
+	r->eff_mode = BPF_CORE_READ(pol, mode);
+	r->eff_flags = BPF_CORE_READ(pol, flags);
+	if (bpf_core_field_exists(pol->nodes)) {
+		/* MPOL_LOCAL leaves nodes uninitialised: not meaningful. */
+		if (r->eff_mode != 4 && r->eff_mode != 0) {
+			bpf_probe_read_kernel(r->eff_nodes, sz & 0xff, &pol->nodes);
+			r->flags |= NG_R_EFF_NODES;
+		}
+	} else {
+		struct mempolicy___v513 *old = (void *)pol;
+		/* Before 5.14: LOCAL was PREFERRED + MPOL_F_LOCAL (0x2); PREFERRED kept one node. */
+		if (r->eff_mode == 1 && (r->eff_flags & 0x2)) {
+			r->eff_mode = 4;
+		} else if (r->eff_mode == 1) {
+			short sn = BPF_CORE_READ(old, v.preferred_node);
+			__u32 n = (__u16)sn;
+			if (sn >= 0 && n < NG_MAX_NODES)
+				r->eff_nodes[(n / 64) & (NG_NODE_WORDS - 1)] = 1ull << (n % 64);
+			r->flags |= NG_R_EFF_NODES;
+		} else if (r->eff_mode != 0) {
+			bpf_probe_read_kernel(r->eff_nodes, sz & 0xff, &old->v.nodes);
+			r->flags |= NG_R_EFF_NODES;
+		}
+	}
+}
+
+/*
+ * Exit: emit one record. `in` is the entry state (NULL when no entry ran for
+ * this call: a call denied by seccomp never reaches sys_enter or the kernel
+ * function, or the sensor attached mid-call).
+ */
+static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct ng_record *r;
+	__u16 nbits = 0;
+
+	r = bpf_ringbuf_reserve(&ng_events, sizeof(*r), 0);
+	if (!r) {
+		count(NG_CNT_RB_FULL);
+		return;
+	}
+	r->size = sizeof(*r);
+	r->version = NG_RECORD_VERSION;
+	r->attach = attach;
+	r->flags = 0;
+	r->ts_boot = bpf_ktime_get_boot_ns();
+	r->ret = ret;
+	r->eff_mode = 0;
+	r->eff_flags = 0;
+	r->reserved = 0;
+	for (int i = 0; i < NG_NODE_WORDS; i++) {
+		r->eff_nodes[i] = 0;
+		r->allowed[i] = 0;
+	}
+
+	if (in) {
+		r->mode_raw = in->mode_raw;
+		r->nmask = in->nmask;
+		r->maxnode = in->maxnode;
+		r->flags |= in->flags;
+		r->nbits = in->nbits;
+		for (int i = 0; i < NG_NODE_WORDS; i++)
+			r->nodes[i] = in->nodes[i];
+		if (in->flags & NG_R_NODES) {
+			/* Re-read the mask: a change since entry is a TOCTOU race attempt. eff_nodes is scratch here. */
+			if (read_user_mask(r->eff_nodes, in->nmask, in->maxnode, in->flags & NG_R_COMPAT,
+					   &nbits) == NG_R_NODES) {
+				for (int i = 0; i < NG_NODE_WORDS; i++)
+					if (r->eff_nodes[i] != in->nodes[i])
+						r->flags |= NG_R_NODES_CHANGED;
+			} else {
+				r->flags |= NG_R_NODES_EXIT_FAULT;
+			}
+			for (int i = 0; i < NG_NODE_WORDS; i++)
+				r->eff_nodes[i] = 0;
+		}
+		if (ret == 0)
+			fill_effective(r, t);
+	} else {
+		bool compat = task_in_compat(t);
+		__u64 mode = 0, nmask = 0, maxnode = 0;
+
+		if (user_args(t, compat, &mode, &nmask, &maxnode)) {
+			r->flags |= NG_R_ARGS;
+			r->flags |= read_user_mask(r->nodes, nmask, maxnode, compat, &nbits);
+			r->nbits = nbits;
+		} else {
+			for (int i = 0; i < NG_NODE_WORDS; i++)
+				r->nodes[i] = 0;
+			r->nbits = 0;
+		}
+		r->mode_raw = mode;
+		r->nmask = nmask;
+		r->maxnode = maxnode;
+		if (compat)
+			r->flags |= NG_R_COMPAT;
+		/* Only seccomp (or a ptrace skip, which sets the syscall nr to -1) can stop a call before entry. */
+		if (BPF_CORE_READ(t, seccomp.mode) != SECCOMP_MODE_DISABLED) {
+			r->flags |= NG_R_BLOCKED;
+			count(NG_CNT_BLOCKED);
+		} else {
+			r->flags |= NG_R_ENTRY_MISSED;
+			count(NG_CNT_ENTRY_MISSED);
+		}
+	}
+	fill_identity(r, t);
+	count(NG_CNT_EVENTS);
+	/*
+	 * No wakeup per record: waking the reader per call costs microseconds on
+	 * the caller's path. The reader polls on a short timer; a wakeup is
+	 * forced only when enough data queued that the buffer could fill first.
+	 */
+	if (bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes)
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	else
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+}
+
+/* Entry state for this thread, or NULL (none, or a dead thread's with a reused tid). */
+static __always_inline struct inflight *lookup_entry(__u32 tid)
+{
+	struct inflight *in = bpf_map_lookup_elem(&ng_inflight, &tid);
+	if (in) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		if (in->start_boot != task_start(t)) {
+			bpf_map_delete_elem(&ng_inflight, &tid);
+			return NULL;
+		}
+	}
+	return in;
+}
+
+/*
+ * Exit of a kernel-function hook (kretprobe, fexit). When tp_exit also runs
+ * (auto mode), the entry is marked done instead of deleted, so tp_exit can
+ * tell "ran and reported" from "never entered" (denied). Compat calls get no
+ * syscall tracepoint (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS), so their entry is
+ * deleted here.
+ */
+static __always_inline void on_func_exit(long ret, __u32 attach)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in = lookup_entry(tid);
+
+	if (!in)
+		return; /* entry missed (attached mid-call): the exit tracepoint, if any, reports it */
+	emit(in, ret, attach);
+	if (cfg_exit_tp_blocked_only && !(in->flags & NG_R_COMPAT))
+		in->done = 1;
+	else
+		bpf_map_delete_elem(&ng_inflight, &tid);
+}
+
+/* Exit of a syscall-level hook (tracepoint, raw). */
+static __always_inline void on_sys_exit(long ret, __u32 attach)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in = lookup_entry(tid);
+
+	if (in && in->done) {
+		bpf_map_delete_elem(&ng_inflight, &tid);
+		return;
+	}
+	/*
+	 * In blocked-only mode an entry that is not done means the function
+	 * exit was missed (kretprobe instance limit): report it here so the
+	 * call is not lost.
+	 */
+	emit(in, ret, attach);
+	if (in)
+		bpf_map_delete_elem(&ng_inflight, &tid);
+}
+
+/* ---- syscall tracepoints: native calls; exit also sees calls denied by seccomp ---- */
+
+struct sys_enter_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 mode;
+	__u64 nmask;
+	__u64 maxnode;
+};
+
+struct sys_exit_ctx {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+SEC("tracepoint/syscalls/sys_enter_set_mempolicy")
+int tp_enter(struct sys_enter_ctx *ctx)
+{
+	on_entry(ctx->mode, ctx->nmask, ctx->maxnode, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_set_mempolicy")
+int tp_exit(struct sys_exit_ctx *ctx)
+{
+	on_sys_exit(ctx->ret, NG_ATTACH_TRACEPOINT);
+	return 0;
+}
+
+/* ---- raw sys_enter/sys_exit: every ABI and denied calls; every syscall pays the filter ---- */
+
+static __always_inline bool is_set_mempolicy(long nr, bool compat)
+{
+#if defined(__TARGET_ARCH_x86)
+	return compat ? nr == NG_NR_SET_MEMPOLICY_I386 : nr == NG_NR_SET_MEMPOLICY_X86_64;
+#elif defined(__TARGET_ARCH_arm64)
+	return compat ? nr == NG_NR_SET_MEMPOLICY_ARM : nr == NG_NR_SET_MEMPOLICY_GENERIC;
+#else
+	return false;
+#endif
+}
+
+SEC("raw_tp/sys_enter")
+int raw_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = ctx->args[1];
+
+	/* Cheap reject first: this runs on every syscall of the host. */
+	if (nr != NG_NR_SET_MEMPOLICY_X86_64 && nr != NG_NR_SET_MEMPOLICY_I386 &&
+	    nr != NG_NR_SET_MEMPOLICY_GENERIC && nr != NG_NR_SET_MEMPOLICY_ARM)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	bool compat = task_in_compat(t);
+	if (!is_set_mempolicy(nr, compat))
+		return 0;
+	__u64 mode, nmask, maxnode;
+	if (!user_args(t, compat, &mode, &nmask, &maxnode))
+		return 0;
+	on_entry(mode, nmask, maxnode, false);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int raw_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	long ret = ctx->args[1];
+	long nr;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	nr = BPF_CORE_READ(regs, syscallno);
+#else
+	return 0;
+#endif
+	if (nr != NG_NR_SET_MEMPOLICY_X86_64 && nr != NG_NR_SET_MEMPOLICY_I386 &&
+	    nr != NG_NR_SET_MEMPOLICY_GENERIC && nr != NG_NR_SET_MEMPOLICY_ARM)
+		return 0;
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	if (!is_set_mempolicy(nr, task_in_compat(t)))
+		return 0;
+	on_sys_exit(ret, NG_ATTACH_RAW);
+	return 0;
+}
+
+/* ---- kprobe/kretprobe: kernel_set_mempolicy(int mode, const unsigned long __user *nmask, unsigned long maxnode) ---- */
+
+SEC("kprobe")
+int BPF_KPROBE(kp_enter, int mode, unsigned long nmask, unsigned long maxnode)
+{
+	on_entry((__u64)(__s64)mode, nmask, maxnode, true);
+	return 0;
+}
+
+/* Arch wrappers (__x64_sys_set_mempolicy, __ia32_sys_set_mempolicy) take the user pt_regs. */
+SEC("kprobe")
+int BPF_KPROBE(kp_enter_wrapper, struct pt_regs *regs)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 mode, nmask, maxnode;
+
+	if (user_args(t, task_in_compat(t), &mode, &nmask, &maxnode))
+		on_entry(mode, nmask, maxnode, false);
+	return 0;
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kp_exit, long ret)
+{
+	on_func_exit(ret, NG_ATTACH_KRETPROBE);
+	return 0;
+}
+
+/* ---- fentry/fexit on kernel_set_mempolicy ---- */
+
+SEC("fentry/kernel_set_mempolicy")
+int BPF_PROG(fentry_inner, int mode, unsigned long nmask, unsigned long maxnode)
+{
+	on_entry((__u64)(__s64)mode, nmask, maxnode, true);
+	return 0;
+}
+
+SEC("fexit/kernel_set_mempolicy")
+int BPF_PROG(fexit_inner, int mode, unsigned long nmask, unsigned long maxnode, long ret)
+{
+	on_func_exit(ret, NG_ATTACH_FEXIT);
+	return 0;
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "decode.h"
+#include "events.h"
+#include "fields.h"
+
+_Static_assert(sizeof(struct ng_record) == 552, "struct ng_record layout changed");
+_Static_assert(NG_NODE_WORDS == 16, "event and record node masks must match");
+_Static_assert((int)NG_ATTACH_RAW == (int)NG_ATTACH_KIND_RAW, "attach values must match");
+
+/* PROC_USER_INIT_INO (include/linux/proc_ns.h): the initial user namespace's inode. */
+#define INIT_USER_NS_INO 0xEFFFFFFDu
+#define CAP_SYS_ADMIN 21
+#define CAP_SYS_NICE 23
+
+int64_t ng_boot_to_realtime_offset(void)
+{
+	struct timespec rt, bt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000ll + (rt.tv_nsec - bt.tv_nsec);
+}
+
+static void copy_comm(char *dst, const char *src)
+{
+	size_t n = strnlen(src, 16);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void copy_mask(ng_nodemask_t *dst, const __u64 *src)
+{
+	for (int i = 0; i < NG_NODE_WORDS; i++)
+		dst->w[i] = src[i];
+}
+
+int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event *e)
+{
+	struct ng_record r;
+
+	if (len != sizeof(r))
+		return -EBADMSG;
+	/* Records are not aligned in the ring buffer: copy before use. */
+	memcpy(&r, data, sizeof(r));
+	if (r.size != sizeof(r) || r.version != NG_RECORD_VERSION || r.attach > NG_ATTACH_RAW ||
+	    r.nbits > NG_MAX_NODES)
+		return -EBADMSG;
+
+	memset(e, 0, sizeof(*e));
+	e->time_ns = (uint64_t)((int64_t)r.ts_boot + boot_offset);
+	strcpy(e->syscall, "set_mempolicy");
+	e->res = r.ret;
+	if (r.ret < 0) {
+		const char *name = strerrorname_np((int)-r.ret);
+		if (name)
+			snprintf(e->errno_name, sizeof(e->errno_name), "%s", name);
+		else
+			snprintf(e->errno_name, sizeof(e->errno_name), "E%lld", (long long)-r.ret);
+	}
+	e->blocked = r.flags & NG_R_BLOCKED;
+	e->attach = r.attach;
+	e->compat = r.flags & NG_R_COMPAT;
+	for (int f = NG_F_EVT_TIME; f <= NG_F_EVT_COMPAT; f++)
+		ng_event_set(e, f);
+
+	if (r.flags & NG_R_ARGS) {
+		/* As sanitize_mpol_flags() does: the int mode, flag bits split off; others stay in mode. */
+		int mode = (int)(uint32_t)r.mode_raw;
+		e->flags = (uint32_t)mode & NG_MPOL_MODE_FLAGS;
+		e->mode = mode & ~(int)NG_MPOL_MODE_FLAGS;
+		e->mode_raw = r.mode_raw;
+		e->maxnode = r.maxnode;
+		ng_event_set(e, NG_F_MPOL_MODE);
+		ng_event_set(e, NG_F_MPOL_FLAGS);
+		ng_event_set(e, NG_F_MPOL_MODE_RAW);
+		ng_event_set(e, NG_F_MPOL_MAXNODE);
+	}
+	if (r.flags & NG_R_NODES) {
+		copy_mask(&e->nodes, r.nodes);
+		ng_event_set(e, NG_F_MPOL_NODES);
+		if (!(r.flags & NG_R_NODES_EXIT_FAULT) && !e->blocked) {
+			e->nodes_changed = r.flags & NG_R_NODES_CHANGED;
+			ng_event_set(e, NG_F_MPOL_NODES_CHANGED);
+		}
+	}
+	if (r.flags & NG_R_EFFECTIVE) {
+		e->effective_mode = r.eff_mode;
+		ng_event_set(e, NG_F_MPOL_EFFECTIVE_MODE);
+		if (r.flags & NG_R_EFF_NODES)
+			copy_mask(&e->effective_nodes, r.eff_nodes);
+		ng_event_set(e, NG_F_MPOL_EFFECTIVE_NODES);
+	}
+	if (r.flags & NG_R_ALLOWED) {
+		copy_mask(&e->allowed_nodes, r.allowed);
+		ng_event_set(e, NG_F_MPOL_ALLOWED_NODES);
+		/*
+		 * RELATIVE_NODES masks are folded onto the allowed set by the kernel,
+		 * so no requested bit is "outside" it.
+		 */
+		if (r.flags & NG_R_NODES) {
+			bool outside = false;
+			if (!(e->flags & NG_MPOL_F_RELATIVE_NODES))
+				for (int i = 0; i < NG_NODE_WORDS; i++)
+					outside |= (e->nodes.w[i] & ~e->allowed_nodes.w[i]) != 0;
+			e->outside_allowed = outside;
+			ng_event_set(e, NG_F_MPOL_OUTSIDE_ALLOWED);
+		}
+	}
+
+	e->pid = r.pid;
+	e->tid = r.tid;
+	e->ppid = r.ppid;
+	e->vpid = r.vpid;
+	copy_comm(e->name, r.comm);
+	copy_comm(e->pname, r.pcomm);
+	e->cap_effective = r.cap_effective;
+	e->uid = r.uid;
+	e->euid = r.euid;
+	e->gid = r.gid;
+	e->privileged = (r.euid == 0 && r.ns_user == INIT_USER_NS_INO) ||
+			(r.cap_effective >> CAP_SYS_ADMIN & 1) || (r.cap_effective >> CAP_SYS_NICE & 1);
+	ng_event_set(e, NG_F_PROC_PID);
+	ng_event_set(e, NG_F_PROC_TID);
+	ng_event_set(e, NG_F_PROC_PPID);
+	ng_event_set(e, NG_F_PROC_VPID);
+	ng_event_set(e, NG_F_PROC_NAME);
+	ng_event_set(e, NG_F_PROC_PNAME);
+	ng_event_set(e, NG_F_PROC_CAP_EFFECTIVE);
+	ng_event_set(e, NG_F_PROC_PRIVILEGED);
+	ng_event_set(e, NG_F_USER_UID);
+	ng_event_set(e, NG_F_USER_EUID);
+	ng_event_set(e, NG_F_USER_GID);
+	if (r.flags & NG_R_LOGINUID) {
+		e->loginuid = r.loginuid;
+		ng_event_set(e, NG_F_USER_LOGINUID);
+	}
+	e->ns_pid = r.ns_pid;
+	e->ns_mnt = r.ns_mnt;
+	e->ns_user = r.ns_user;
+	e->ns_cgroup = r.ns_cgroup;
+	ng_event_set(e, NG_F_NS_PID);
+	ng_event_set(e, NG_F_NS_MNT);
+	ng_event_set(e, NG_F_NS_USER);
+	ng_event_set(e, NG_F_NS_CGROUP);
+	e->cgroup_id = r.cgroup_id;
+	e->start_boot_ns = r.start_boot;
+	e->exec_id = r.exec_id;
+	return 0;
+}

@@ -27,8 +27,17 @@ struct ng_sinks_opts {
 	const char *const *specs; /* --output values; none = "stdout" */
 	size_t nspecs;
 	enum ng_format format; /* --format, for stdout and file sinks */
-	const char *hostname;
+	const char *hostname;  /* NULL = gethostname() */
+	const char *syslog_facility; /* syslog facility name; NULL = "authpriv" */
+	const char *syslog_socket;   /* local syslog socket; NULL = "/dev/log" */
+	size_t queue_len;            /* records per sink queue; 0 = NG_SINK_QUEUE_LEN */
 };
+
+#define NG_SINK_QUEUE_LEN 4096
+#define NG_SINKS_MAX 64
+
+/* Facility name ("authpriv", "local0", …) → 0..23, or -EINVAL. */
+int ng_sinks_facility_parse(const char *name);
 
 /*
  * Parse every spec and open every sink. Returns 0, or a negative errno with a
@@ -46,10 +55,33 @@ void ng_sinks_emit_event(struct ng_sinks *s, const struct ng_event *evt);
 /* SIGHUP: reopen file sinks (logrotate). */
 void ng_sinks_reopen(struct ng_sinks *s);
 
-/* One stats line per sink (queued, written, dropped, reconnects) to out. */
+/* One stats line per sink (queued, written, dropped, reconnects, errors) to out. */
 void ng_sinks_print_stats(struct ng_sinks *s, FILE *out);
 
-/* Drain every queue (bounded wait for network sinks), stop the writers, free. */
+struct ng_sink_stats {
+	const char *spec;
+	uint64_t queued;     /* records accepted into the queue */
+	uint64_t written;    /* records handed to the receiver (kernel socket or file) */
+	uint64_t dropped;    /* records refused because the queue was full (alerts + events) */
+	uint64_t dropped_alerts;
+	uint64_t lost;       /* records abandoned at shutdown, or refused by a UDP peer */
+	uint64_t reconnects;
+	uint64_t errors;     /* failed connects, sends and writes */
+	uint64_t pending;    /* records in the queue now */
+	int last_error;      /* errno of the last failure, 0 if none */
+};
+/* Counters of sink i (in --output order). Returns 0 or -ENOENT. */
+int ng_sinks_get_stats(struct ng_sinks *s, size_t i, struct ng_sink_stats *st);
+
+/*
+ * Stop accepting records, report unreported drops, and wait up to timeout_ms
+ * for every queue to empty; records still queued at the deadline are counted
+ * as lost. Returns the number of records lost. Call ng_sinks_print_stats()
+ * afterwards to say what was lost, then ng_sinks_close().
+ */
+uint64_t ng_sinks_drain(struct ng_sinks *s, int timeout_ms);
+
+/* Drain (2 s, unless ng_sinks_drain() ran already), stop the writers, free. */
 void ng_sinks_close(struct ng_sinks *s);
 
 #endif

@@ -126,8 +126,13 @@ static __always_inline __u32 read_user_mask(__u64 *dst, __u64 nmask, __u64 maxno
 	*nbits_out = 0;
 	for (int i = 0; i < NG_NODE_WORDS; i++)
 		dst[i] = 0;
+	/*
+	 * maxnode 1 or a NULL mask: the kernel uses an empty mask. maxnode 0
+	 * wraps to ULONG_MAX there and fails with EINVAL (for a non-NULL mask)
+	 * before reading anything: also reported as empty.
+	 */
 	if (maxnode <= 1 || !nmask)
-		return 0; /* maxnode 0 wraps to ULONG_MAX in the kernel: EINVAL, nothing read */
+		return NG_R_NODES;
 	bits = maxnode - 1;
 	if (bits > kernel_max_nodes())
 		bits = kernel_max_nodes();

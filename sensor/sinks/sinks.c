@@ -208,13 +208,6 @@ static void *writer_main(void *arg)
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
-		if (atomic_exchange(&k->reopen, false)) {
-			int r = ng_conn_reopen(&k->conn);
-			if (r < 0) {
-				fail(k, r);
-				atomic_store(&k->reopen, true);
-			}
-		}
 		if (!k->inflight) {
 			k->inflight = ng_queue_pop(&k->q, IO_SLICE_MS);
 			off = 0;
@@ -229,6 +222,15 @@ static void *writer_main(void *arg)
 		}
 		if (abandoned(k))
 			break;
+		/* Checked after the pop, so a record emitted after SIGHUP lands in the new file. */
+		if (atomic_exchange(&k->reopen, false)) {
+			int rr = ng_conn_reopen(&k->conn);
+			if (rr < 0) {
+				/* Keep writing to the old file; try again with the next record. */
+				fail(k, rr);
+				atomic_store(&k->reopen, true);
+			}
+		}
 		if (k->conn.fd < 0) {
 			int r = ng_conn_open(&k->conn, 1000);
 			if (r < 0) {

@@ -17,12 +17,19 @@
 #include "event.h"
 
 struct ng_engine;
+struct ng_diags; /* rules/diag.h */
 
 struct ng_engine_opts {
 	const char *const *paths; /* user rule files, loaded after the defaults, in order */
 	size_t npaths;
 	bool no_defaults; /* skip the embedded rules/ set */
 	FILE *diag;       /* errors and warnings, "FILE:LINE:COL: error: …"; NULL = stderr */
+	/* When set, diagnostics are collected here (rules/diag.h) and not printed. */
+	struct ng_diags *diags;
+	/* In-memory rule files loaded after the defaults and before paths (tests, tools). */
+	const char *const *texts;
+	const char *const *text_names;
+	size_t ntexts;
 };
 
 /*
@@ -46,8 +53,31 @@ struct ng_engine_stats {
 	uint64_t events;     /* events evaluated */
 	uint64_t alerts;     /* alerts emitted */
 	uint64_t suppressed; /* alerts suppressed by throttles (reported, never silent) */
+	uint64_t threshold_pending; /* matches held by thresholds that did not (yet) fire */
+	uint64_t key_evictions;     /* throttle/threshold keys evicted from full tables */
+	uint64_t evicted_suppressed; /* suppressed counts whose key was evicted before the
+				      * next alert could report them (included in suppressed) */
 };
 void ng_engine_get_stats(const struct ng_engine *eng, struct ng_engine_stats *st);
+
+/* What `rules list` shows; pointers valid while the engine lives. */
+struct ng_rule_info {
+	const char *name;
+	const char *id; /* "" when the rule has none */
+	unsigned version;
+	enum ng_priority priority;
+	bool enabled;
+	bool kill;    /* actions: [kill] */
+	bool seccomp; /* actions: [seccomp]: meant for `numaguard seccomp generate` */
+	const char *desc;
+	const char *const *tags;
+	size_t ntags;
+	const char *file;
+	unsigned line;
+};
+size_t ng_engine_rule_count(const struct ng_engine *eng);
+/* Rules in evaluation (file) order, disabled ones included. */
+void ng_engine_rule_info(const struct ng_engine *eng, size_t i, struct ng_rule_info *out);
 
 /* Whether any enabled rule carries actions: [kill]. */
 bool ng_engine_wants_kill(const struct ng_engine *eng);

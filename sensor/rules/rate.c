@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <string.h>
+
+#include "rate.h"
+
+#define WAYS 8
+
+struct slot {
+	uint64_t hash;
+	uint64_t start; /* throttle: window start */
+	uint64_t last;  /* last use, for LRU eviction */
+	uint32_t count; /* throttle: alerts in the window; threshold: matches held */
+	uint32_t head;  /* threshold: next ring position */
+	uint64_t suppressed;
+	bool used;
+};
+
+struct ng_rate {
+	const enum ng_field_id *key;
+	size_t nkey;
+	uint64_t window_ns;
+	uint32_t n;
+	bool threshold;
+	uint32_t nsets;
+	struct slot *slots;
+	uint64_t *times; /* threshold: n match times per slot */
+	struct ng_rate_stats st;
+};
+
+struct ng_rate *ng_rate_new(struct ng_arena *a, const enum ng_field_id *key, size_t nkey,
+			    uint64_t window_ns, uint32_t n, bool threshold, uint32_t nslots)
+{
+	struct ng_rate *r = ng_arena_alloc(a, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->key = key;
+	r->nkey = nkey;
+	r->window_ns = window_ns;
+	r->n = n;
+	r->threshold = threshold;
+	r->nsets = (nslots + WAYS - 1) / WAYS;
+	r->slots = ng_arena_alloc(a, (size_t)r->nsets * WAYS * sizeof(*r->slots));
+	if (!r->slots)
+		return NULL;
+	if (threshold) {
+		r->times = ng_arena_alloc(a, (size_t)r->nsets * WAYS * n * sizeof(*r->times));
+		if (!r->times)
+			return NULL;
+	}
+	return r;
+}
+
+static inline uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t key_hash(const struct ng_rate *r, const struct ng_event *e)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < r->nkey; i++) {
+		const struct ng_field *f = &ng_fields[r->key[i]];
+		unsigned char present = ng_event_has(e, r->key[i]);
+		h = fnv(h, &present, 1);
+		if (!present)
+			continue;
+		const char *p = ng_field_ptr(e, f);
+		h = fnv(h, p, f->type == NG_FT_STR ? strnlen(p, f->size) : f->size);
+	}
+	/* Final avalanche (splitmix64) so the set index uses well-mixed bits. */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
+static uint64_t event_time(const struct ng_event *e)
+{
+	return ng_event_has(e, NG_F_EVT_TIME) ? e->time_ns : 0;
+}
+
+static struct slot *find_slot(struct ng_rate *r, uint64_t h, uint64_t now, size_t *idx)
+{
+	size_t set = (size_t)(h % r->nsets) * WAYS;
+	struct slot *victim = NULL;
+	for (size_t i = set; i < set + WAYS; i++) {
+		struct slot *s = &r->slots[i];
+		if (s->used && s->hash == h) {
+			*idx = i;
+			s->last = now;
+			return s;
+		}
+		if (!victim || !s->used || (victim->used && s->last < victim->last))
+			victim = s;
+	}
+	if (victim->used) {
+		r->st.evictions++;
+		r->st.evicted_suppressed += victim->suppressed;
+	}
+	*victim = (struct slot){ .hash = h, .start = now, .last = now, .used = true };
+	*idx = (size_t)(victim - r->slots);
+	return victim;
+}
+
+bool ng_rate_throttle(struct ng_rate *r, const struct ng_event *e, uint64_t *suppressed)
+{
+	uint64_t now = event_time(e);
+	size_t idx;
+	struct slot *s = find_slot(r, key_hash(r, e), now, &idx);
+	/* A clock that steps backwards starts a new window rather than stalling it. */
+	if (now < s->start || now - s->start >= r->window_ns) {
+		s->start = now;
+		s->count = 0;
+	}
+	if (s->count < r->n) {
+		s->count++;
+		*suppressed = s->suppressed;
+		s->suppressed = 0;
+		return true;
+	}
+	s->suppressed++;
+	return false;
+}
+
+bool ng_rate_threshold(struct ng_rate *r, const struct ng_event *e)
+{
+	uint64_t now = event_time(e);
+	size_t idx;
+	struct slot *s = find_slot(r, key_hash(r, e), now, &idx);
+	uint64_t *ring = &r->times[idx * r->n];
+	ring[s->head] = now;
+	s->head = (s->head + 1) % r->n;
+	if (s->count < r->n)
+		s->count++;
+	if (s->count < r->n)
+		return false;
+	/* The ring is full: its oldest entry is at head. */
+	uint64_t oldest = ring[s->head];
+	if (now >= oldest && now - oldest < r->window_ns) {
+		/* Fired: the next alert needs `count` new matches. */
+		s->count = 0;
+		s->head = 0;
+		return true;
+	}
+	return false;
+}
+
+void ng_rate_get_stats(const struct ng_rate *r, struct ng_rate_stats *st)
+{
+	*st = r->st;
+}

@@ -18,11 +18,6 @@
 
 #define MAX_RULE_FILES 64
 
-/* TRANSITIONAL: the rule engine lands separately; until then --rule reports it is missing. */
-#pragma weak ng_engine_load
-#pragma weak ng_engine_free
-#pragma weak ng_engine_rule_condition
-
 struct source {
 	const char *rule;
 	const char *rules[MAX_RULE_FILES];
@@ -110,12 +105,6 @@ static int load_source(const char *verb, const struct source *src, struct ng_sc_
 	const char *name = NULL;
 	const struct ng_node *cond;
 
-	if (!ng_engine_load) {
-		fprintf(stderr, "numaguard %s: --rule is not available: this build has no rule "
-				"engine; use --policy FILE\n",
-			verb);
-		return NG_EXIT_RUNTIME;
-	}
 	r = ng_engine_load(&eng, &eo);
 	if (r < 0) {
 		fprintf(stderr, "numaguard %s: cannot load the rules: %s%s\n", verb, strerror(-r),

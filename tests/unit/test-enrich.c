@@ -1,0 +1,642 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "enrich.h"
+#include "fields.h"
+
+#define H1 "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa00112233445566778899"
+#define H2 "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+#define POD "8d3f0a5e-6b2c-4e1a-9f7d-2c4b6a8e0f13"
+
+static uint64_t ns_per_tick;
+
+/* A fake procfs in a temp dir: <root>/self/cgroup, <root>/<pid>/{stat,cmdline,cgroup,exe}. */
+struct fake {
+	char root[PATH_MAX];
+	char passwd[PATH_MAX + 16];
+};
+
+static void put(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_msg("cannot create %s: %s", path, strerror(errno));
+	if (write(fd, data, n) != (ssize_t)n)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static void fixture_copy(const char *name, const char *to)
+{
+	char fn[PATH_MAX], buf[8192];
+	const char *src = getenv("NUMAGUARD_SRCDIR");
+	FILE *f;
+	size_t n;
+
+	if (!src)
+		fail_msg("NUMAGUARD_SRCDIR is not set; run through meson test");
+	snprintf(fn, sizeof(fn), "%s/tests/data/cgroup/proc/%s", src, name);
+	f = fopen(fn, "re");
+	if (!f)
+		fail_msg("cannot open fixture %s: %s", fn, strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	put(to, buf, n);
+}
+
+static void fake_pid(struct fake *fk, unsigned int pid, uint64_t start_ns, const char *exe,
+		     const char *cmdline, size_t cmdlen, const char *cgroup_fixture)
+{
+	char d[PATH_MAX + 64], p[PATH_MAX + 128], stat[512];
+	int n;
+
+	snprintf(d, sizeof(d), "%s/%u", fk->root, pid);
+	mkdir(d, 0755);
+	/* A comm with ") " in it: the parser must resume after the last ')'. */
+	n = snprintf(stat, sizeof(stat),
+		     "%u (evil) S 1) S 1 %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %llu 123456 "
+		     "300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+		     pid, pid, pid, (unsigned long long)(start_ns / ns_per_tick));
+	snprintf(p, sizeof(p), "%s/stat", d);
+	put(p, stat, (size_t)n);
+	snprintf(p, sizeof(p), "%s/cmdline", d);
+	put(p, cmdline, cmdlen);
+	snprintf(p, sizeof(p), "%s/cgroup", d);
+	fixture_copy(cgroup_fixture, p);
+	snprintf(p, sizeof(p), "%s/exe", d);
+	unlink(p);
+	if (exe && symlink(exe, p) < 0)
+		fail_msg("symlink %s: %s", p, strerror(errno));
+}
+
+static void fake_set_exe(struct fake *fk, unsigned int pid, const char *exe)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%u/exe", fk->root, pid);
+	unlink(p);
+	if (symlink(exe, p) < 0)
+		fail_msg("symlink %s: %s", p, strerror(errno));
+}
+
+static void fake_set_cgroup(struct fake *fk, unsigned int pid, const char *fixture)
+{
+	char p[PATH_MAX + 64];
+	snprintf(p, sizeof(p), "%s/%u/cgroup", fk->root, pid);
+	fixture_copy(fixture, p);
+}
+
+static int fake_setup(void **state)
+{
+	struct fake *fk = calloc(1, sizeof(*fk));
+	char p[PATH_MAX + 64];
+	static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
+				 "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n"
+				 "broken line without fields\n"
+				 "bob:x:1001:1001::/home/bob:/bin/sh\n";
+
+	assert_non_null(fk);
+	snprintf(fk->root, sizeof(fk->root), "%s/ng-enrich-XXXXXX", getenv("TMPDIR") ?: "/tmp");
+	if (!mkdtemp(fk->root))
+		fail_msg("mkdtemp %s: %s", fk->root, strerror(errno));
+	snprintf(p, sizeof(p), "%s/self", fk->root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/self/cgroup", fk->root);
+	fixture_copy("self-hybrid", p);
+	snprintf(fk->passwd, sizeof(fk->passwd), "%s/passwd", fk->root);
+	put(fk->passwd, pw, sizeof(pw) - 1);
+	*state = fk;
+	return 0;
+}
+
+static int fake_teardown(void **state)
+{
+	struct fake *fk = *state;
+	char cmd[PATH_MAX + 32];
+
+	/* The tree is ours, made by mkdtemp; remove it whole. */
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fk->root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# could not remove %s\n", fk->root);
+	free(fk);
+	return 0;
+}
+
+static struct ng_enricher *new_enricher(struct fake *fk, struct ng_enrich_opts *o)
+{
+	struct ng_enrich_opts d = { 0 };
+	struct ng_enricher *en = NULL;
+
+	if (!o)
+		o = &d;
+	if (fk) {
+		o->proc_root = fk->root;
+		o->passwd_path = fk->passwd;
+	}
+	assert_int_equal(ng_enricher_new(&en, o), 0);
+	assert_non_null(en);
+	return en;
+}
+
+static struct ng_event event_for(unsigned int pid, uint64_t start_ns, uint64_t exec_id)
+{
+	struct ng_event e = { 0 };
+	e.pid = e.tid = pid;
+	e.start_boot_ns = start_ns;
+	e.exec_id = exec_id;
+	ng_event_set(&e, NG_F_PROC_PID);
+	ng_event_set(&e, NG_F_PROC_TID);
+	return e;
+}
+
+static void assert_all_present(const struct ng_event *e)
+{
+	assert_true(ng_event_has(e, NG_F_PROC_EXEPATH));
+	assert_true(ng_event_has(e, NG_F_PROC_CMDLINE));
+	assert_true(ng_event_has(e, NG_F_CONTAINER_ID));
+	assert_true(ng_event_has(e, NG_F_CONTAINER_RUNTIME));
+	assert_true(ng_event_has(e, NG_F_CONTAINER_CGROUP));
+	assert_true(ng_event_has(e, NG_F_K8S_POD_UID));
+}
+
+static const uint64_t START = 123456789ull * 10000000ull + 4321;
+
+static void fake_docker_v1_hybrid(void **state)
+{
+	struct fake *fk = *state;
+	static const char cl[] = "stress-ng\0--numa\0" "4\0";
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4242, START, 7);
+
+	fake_pid(fk, 4242, START, "/usr/bin/stress-ng (deleted)", cl, sizeof(cl) - 1,
+		 "hybrid-docker-v1");
+	e.uid = 1000;
+	e.euid = 0;
+	ng_event_set(&e, NG_F_USER_UID);
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "/usr/bin/stress-ng (deleted)");
+	assert_string_equal(e.cmdline, "stress-ng --numa 4");
+	assert_string_equal(e.container_id, H1);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.cgroup, "/system.slice/docker-" H1 ".scope");
+	assert_string_equal(e.pod_uid, "");
+	assert_true(ng_event_has(&e, NG_F_USER_NAME));
+	assert_string_equal(e.user_name, "alice");
+	/* Fields that decode owns are left alone. */
+	assert_int_equal(e.euid, 0);
+	assert_false(ng_event_has(&e, NG_F_PROC_PRIVILEGED));
+	ng_enricher_free(en);
+}
+
+static void fake_k8s_v2_line_wins(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4243, START, 1);
+
+	fake_pid(fk, 4243, START, "/pause", "/pause", 7, "hybrid-k8s-v2");
+	ng_enrich(en, &e);
+	assert_string_equal(e.container_id, H2);
+	assert_int_equal(e.runtime, NG_RUNTIME_CONTAINERD);
+	assert_string_equal(e.pod_uid, POD);
+	assert_string_equal(e.cgroup, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+				      "8d3f0a5e_6b2c_4e1a_9f7d_2c4b6a8e0f13.slice/cri-containerd-" H2
+				      ".scope");
+	assert_string_equal(e.cmdline, "/pause");
+	/* No user.uid from decode: no user.name either. */
+	assert_false(ng_event_has(&e, NG_F_USER_NAME));
+	ng_enricher_free(en);
+}
+
+/* Hybrid host, runtime managing only v1: the v2 line names a host service, v1 the container. */
+static void fake_v1_container_beats_v2_host_service(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4244, START, 1);
+
+	fake_pid(fk, 4244, START, "/bin/sh", "sh", 2, "hybrid-docker-cgroupfs-v2-host");
+	ng_enrich(en, &e);
+	assert_string_equal(e.container_id, H1);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.cgroup, "/docker/" H1);
+	ng_enricher_free(en);
+}
+
+static void fake_host_processes(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4245, START, 1);
+
+	fake_pid(fk, 4245, START, "/usr/bin/numactl", "numactl\0-m\0" "0\0", 13,
+		 "hybrid-host-session");
+	ng_enrich(en, &e);
+	assert_string_equal(e.container_id, "host");
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.cgroup, "/user.slice/user-1000.slice/session-3.scope");
+	assert_string_equal(e.cmdline, "numactl -m 0");
+
+	e = event_for(4246, START, 1);
+	fake_pid(fk, 4246, START, "/sbin/init", "/sbin/init", 11, "hybrid-root");
+	ng_enrich(en, &e);
+	assert_string_equal(e.container_id, "host");
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.cgroup, "/");
+	ng_enricher_free(en);
+}
+
+/* A cgroup name carrying "\n0::/…docker…" must not forge a second v2 line. */
+static void fake_forged_cgroup_line(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4247, START, 1);
+	struct ng_enrich_stats st;
+
+	fake_pid(fk, 4247, START, "/tmp/x", "x", 1, "hybrid-forged-newline");
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.container_id, "");
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	assert_string_equal(e.cgroup, "");
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.tainted, 1);
+	/* exe and cmdline do not depend on the cgroup file. */
+	assert_string_equal(e.exepath, "/tmp/x");
+	ng_enricher_free(en);
+}
+
+/* The pid now belongs to a process that started at another time: nothing of it is shown. */
+static void fake_reused_pid_lends_nothing(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4248, START - 5 * ns_per_tick, 1);
+	struct ng_enrich_stats st;
+
+	fake_pid(fk, 4248, START, "/usr/bin/numactl", "numactl", 7, "hybrid-docker-v1");
+	memset(e.exepath, 'Z', sizeof(e.exepath) - 1); /* garbage from a previous use of the struct */
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "");
+	assert_string_equal(e.cmdline, "");
+	assert_string_equal(e.container_id, "");
+	assert_string_equal(e.cgroup, "");
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+
+	/* No start time: /proc is not trusted at all. */
+	e = event_for(4248, 0, 1);
+	ng_enrich(en, &e);
+	assert_string_equal(e.exepath, "");
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.gone, 1);
+	assert_int_equal(st.unverified, 1);
+	assert_int_equal(st.proc_entries, 0);
+	ng_enricher_free(en);
+}
+
+static void fake_exec_id_invalidates(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4249, START, 100);
+	struct ng_enrich_stats st;
+
+	fake_pid(fk, 4249, START, "/usr/bin/before", "before", 6, "hybrid-docker-v1");
+	ng_enrich(en, &e);
+	assert_string_equal(e.exepath, "/usr/bin/before");
+
+	/* The image changes on disk but no exec happened: the cached value stands. */
+	fake_set_exe(fk, 4249, "/usr/bin/after");
+	e = event_for(4249, START, 100);
+	ng_enrich(en, &e);
+	assert_string_equal(e.exepath, "/usr/bin/before");
+
+	/* An execve changes exec_id: never the previous image's exe. */
+	e = event_for(4249, START, 101);
+	ng_enrich(en, &e);
+	assert_string_equal(e.exepath, "/usr/bin/after");
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.proc_hits, 1);
+	assert_int_equal(st.proc_misses, 2);
+	ng_enricher_free(en);
+}
+
+static void fake_cgroup_expires_and_follows_cgroup_id(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enrich_opts o = { .cgroup_ttl_ms = 50 };
+	struct ng_enricher *en = new_enricher(fk, &o);
+	struct ng_event e = event_for(4250, START, 1);
+
+	e.cgroup_id = 77;
+	fake_pid(fk, 4250, START, "/bin/sh", "sh", 2, "hybrid-host-session");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+
+	/* Moved into a container's cgroup. Same cgroup_id (v1 move): cached until expiry. */
+	fake_set_cgroup(fk, 4250, "hybrid-docker-v1");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	usleep(80 * 1000);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+
+	/* A v2 move changes the cgroup id the kernel recorded: seen at once. */
+	fake_set_cgroup(fk, 4250, "hybrid-k8s-v2");
+	e.cgroup_id = 78;
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_CONTAINERD);
+	ng_enricher_free(en);
+}
+
+static void fake_bounds(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4251, START, 1);
+	char *target = malloc(2049), *cl = malloc(5000);
+
+	assert_non_null(target);
+	assert_non_null(cl);
+	/* An exe path past the field's bound (symlink targets may be long). */
+	target[0] = '/';
+	memset(target + 1, 'p', 2047);
+	target[2048] = '\0';
+	/* 5000 bytes of arguments with an embedded newline and invalid UTF-8, kept raw. */
+	memset(cl, 'a', 5000);
+	memcpy(cl, "evil\nline\xff\0x", 12);
+	fake_pid(fk, 4251, START, target, cl, 5000, "v2-host-cron");
+	ng_enrich(en, &e);
+	assert_int_equal(strlen(e.exepath), NG_PATH_LEN - 1);
+	assert_memory_equal(e.exepath, target, NG_PATH_LEN - 1);
+	assert_int_equal(strlen(e.cmdline), NG_CMDLINE_LEN - 1);
+	assert_memory_equal(e.cmdline, "evil\nline\xff x", 12);
+	/* v2 file against a hybrid self file: a shape mismatch, so not trusted. */
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	free(target);
+	free(cl);
+	ng_enricher_free(en);
+}
+
+/* The calling thread's exe when the thread group leader has exited (a way to hide from ps). */
+static void fake_exited_leader_uses_thread(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4252, START, 1);
+	char p[PATH_MAX + 64];
+
+	fake_pid(fk, 4252, START, NULL, "", 0, "hybrid-docker-v1");
+	snprintf(p, sizeof(p), "%s/4252/task", fk->root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/4252/task/4260", fk->root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/4252/task/4260/exe", fk->root);
+	assert_int_equal(symlink("/opt/hidden", p), 0);
+	snprintf(p, sizeof(p), "%s/4252/task/4260/cmdline", fk->root);
+	put(p, "hidden\0-x\0", 10);
+	e.tid = 4260;
+	ng_enrich(en, &e);
+	assert_string_equal(e.exepath, "/opt/hidden");
+	assert_string_equal(e.cmdline, "hidden -x");
+	ng_enricher_free(en);
+}
+
+static void fake_user_names(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = { 0 };
+	struct ng_enrich_stats st;
+
+	e.uid = 1001;
+	ng_event_set(&e, NG_F_USER_UID);
+	ng_enrich(en, &e);
+	assert_true(ng_event_has(&e, NG_F_USER_NAME));
+	assert_string_equal(e.user_name, "bob");
+	/* No proc.pid: the /proc fields stay absent. */
+	assert_false(ng_event_has(&e, NG_F_PROC_EXEPATH));
+
+	/* A uid the database does not know: present and empty. */
+	e.uid = 4242;
+	ng_enrich(en, &e);
+	assert_true(ng_event_has(&e, NG_F_USER_NAME));
+	assert_string_equal(e.user_name, "");
+	ng_enrich(en, &e);
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.user_misses, 2);
+	assert_int_equal(st.user_hits, 1);
+	ng_enricher_free(en);
+}
+
+/* The cache never grows past its size, whatever the key churn. */
+static void cache_is_bounded(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enrich_opts o = { .proc_cache_entries = 64, .cgroup_cache_entries = 64 };
+	struct ng_enricher *en = new_enricher(fk, &o);
+	struct ng_enrich_stats st;
+	struct mallinfo2 before, after;
+	struct ng_event e;
+
+	fake_pid(fk, 4253, START, "/bin/true", "true", 4, "hybrid-docker-v1");
+	e = event_for(4253, START, 0);
+	ng_enrich(en, &e);
+	before = mallinfo2();
+	/* 100k distinct (pid, start, exec_id) keys: a storm of short-lived images. */
+	for (uint64_t i = 1; i <= 100000; i++) {
+		e = event_for(4253, START, i);
+		e.cgroup_id = i;
+		ng_enrich(en, &e);
+	}
+	after = mallinfo2();
+	assert_string_equal(e.exepath, "/bin/true");
+	ng_enricher_stats(en, &st);
+	assert_true(st.proc_entries <= 64);
+	assert_true(st.cgroup_entries <= 64);
+	assert_int_equal(st.proc_misses, 100001);
+	assert_true(st.evictions >= 2 * (100001 - 64));
+	/* No allocation is kept per key. */
+	assert_true(after.uordblks <= before.uordblks + 4096);
+	ng_enricher_free(en);
+
+	/* Distinct pids: 1000 live fake processes through a 256-entry cache. */
+	o.proc_cache_entries = 256;
+	o.cgroup_cache_entries = 256;
+	en = new_enricher(fk, &o);
+	for (unsigned int pid = 10000; pid < 11000; pid++) {
+		fake_pid(fk, pid, START, "/bin/true", "true", 4, "hybrid-root");
+		e = event_for(pid, START, 1);
+		ng_enrich(en, &e);
+		assert_string_equal(e.exepath, "/bin/true");
+	}
+	/* 100k pids that are gone: nothing is cached for them. */
+	for (unsigned int pid = 200000; pid < 300000; pid++) {
+		e = event_for(pid, START, 1);
+		ng_enrich(en, &e);
+	}
+	ng_enricher_stats(en, &st);
+	assert_true(st.proc_entries <= 256);
+	assert_true(st.cgroup_entries <= 256);
+	assert_true(st.proc_entries >= 200); /* and it is used */
+	assert_int_equal(st.gone, 100000);
+	ng_enricher_free(en);
+}
+
+/* ---- the real /proc -------------------------------------------------- */
+
+static uint64_t real_start_ns(pid_t pid)
+{
+	char fn[64], buf[1024];
+	unsigned long long ticks = 0;
+	FILE *f;
+	char *p;
+	size_t n;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		fail_msg("cannot open %s: %s", fn, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	for (int i = 0; i < 20; i++)
+		p = strchr(p + 1, ' ');
+	assert_non_null(p);
+	ticks = strtoull(p + 1, NULL, 10);
+	assert_true(ticks > 0);
+	/* Anywhere inside the tick, as the kernel's ns value would be. */
+	return (uint64_t)ticks * ns_per_tick + ns_per_tick / 3;
+}
+
+static void real_self(void **state)
+{
+	struct ng_enricher *en = new_enricher(NULL, NULL);
+	struct ng_event e = event_for((unsigned int)getpid(), real_start_ns(getpid()), 1);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	assert_true(n > 0);
+	exe[n] = '\0';
+	e.uid = 0;
+	ng_event_set(&e, NG_F_USER_UID);
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, exe);
+	assert_non_null(strstr(e.cmdline, "test-enrich"));
+	/* Through NSS: uid 0 is root on every Linux system. */
+	assert_string_equal(e.user_name, "root");
+	/* Our own cgroup file has the hierarchies we learnt: never "tainted". */
+	assert_true(e.runtime != NG_RUNTIME_UNKNOWN || e.container_id[0] != '\0');
+	assert_true(e.cgroup[0] == '/');
+	ng_enricher_free(en);
+}
+
+static void real_children(void **state)
+{
+	struct ng_enricher *en = new_enricher(NULL, NULL);
+	struct ng_enrich_stats st;
+	struct ng_event e;
+	int pfd[2];
+	pid_t child;
+	uint64_t start;
+	char c;
+
+	/* A live child running a real program. */
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	/* The pipe closes at exec (O_CLOEXEC): read returns 0 once sleep runs. */
+	assert_int_equal(read(pfd[0], &c, 1), 0);
+	close(pfd[0]);
+	start = real_start_ns(child);
+	e = event_for((unsigned int)child, start, 1);
+	ng_enrich(en, &e);
+	assert_non_null(strstr(e.exepath, "sleep"));
+	assert_string_equal(e.cmdline, "sleep 30");
+
+	/* The same child as a zombie: no exe, no cmdline, no crash. */
+	kill(child, SIGKILL);
+	usleep(50 * 1000);
+	e = event_for((unsigned int)child, start, 2);
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "");
+	assert_string_equal(e.cmdline, "");
+
+	/* Reaped: the pid is gone. A new exec_id forces a real lookup. */
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	e = event_for((unsigned int)child, start, 3);
+	e.cgroup_id = 999;
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "");
+	assert_string_equal(e.cmdline, "");
+	assert_string_equal(e.container_id, "");
+	assert_string_equal(e.cgroup, "");
+	ng_enricher_stats(en, &st);
+	assert_true(st.gone >= 1);
+	ng_enricher_free(en);
+}
+
+static void proc_root_missing(void **state)
+{
+	struct ng_enrich_opts o = { .proc_root = "/nonexistent/proc" };
+	struct ng_enricher *en = (struct ng_enricher *)1;
+
+	assert_int_equal(ng_enricher_new(&en, &o), -ENOENT);
+	assert_null(en);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(fake_docker_v1_hybrid, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_k8s_v2_line_wins, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_v1_container_beats_v2_host_service, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_host_processes, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_forged_cgroup_line, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_reused_pid_lends_nothing, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_exec_id_invalidates, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_cgroup_expires_and_follows_cgroup_id, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_bounds, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_exited_leader_uses_thread, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(fake_user_names, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(cache_is_bounded, fake_setup, fake_teardown),
+		cmocka_unit_test(real_self),
+		cmocka_unit_test(real_children),
+		cmocka_unit_test(proc_root_missing),
+	};
+	long hz = sysconf(_SC_CLK_TCK);
+
+	ns_per_tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

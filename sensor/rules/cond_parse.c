@@ -661,7 +661,7 @@ static const struct ng_node *parse_macro_ref(struct parser *p, const struct tok 
 		return NULL;
 	}
 	if (m->visiting) {
-		ERRAT(cx, w->file, w->line, w->col, "macro '%s' refers to itself (recursion)",
+		ERRAT(cx, w->file, w->line, w->col, "macro recursion: '%s' is used inside its own expansion",
 		      m->name);
 		return NULL;
 	}

@@ -397,7 +397,7 @@ static int do_list(struct ctx *c, const struct ng_ynode *m)
 	if (!want_scalar(c, nm, "list"))
 		return 0;
 	set_item(c, "list", nm->s);
-	if (!read_keys(c, m, list_keys, c->item, vals, &present))
+	if (!read_keys(c, m, list_keys, "this list", vals, &present))
 		return 0;
 	enum ovr mode[K__COUNT];
 	bool ovr;
@@ -462,7 +462,7 @@ static int do_macro(struct ctx *c, const struct ng_ynode *m)
 	if (!want_scalar(c, nm, "macro"))
 		return 0;
 	set_item(c, "macro", nm->s);
-	if (!read_keys(c, m, macro_keys, c->item, vals, &present))
+	if (!read_keys(c, m, macro_keys, "this macro", vals, &present))
 		return 0;
 	enum ovr mode[K__COUNT];
 	bool ovr;
@@ -707,7 +707,7 @@ static int do_rule(struct ctx *c, const struct ng_ynode *m)
 		ERR(c, nm, "a rule needs a non-empty name");
 		return 0;
 	}
-	if (!read_keys(c, m, rule_keys, c->item, vals, &present))
+	if (!read_keys(c, m, rule_keys, "this rule", vals, &present))
 		return 0;
 	enum ovr mode[K__COUNT];
 	bool ovr;

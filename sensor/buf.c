@@ -43,23 +43,30 @@ bool ng_buf_reserve(struct ng_buf *b, size_t extra)
 	return true;
 }
 
-void ng_buf_put(struct ng_buf *b, const void *p, size_t n)
-{
-	if (!ng_buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
 void ng_buf_puts(struct ng_buf *b, const char *s)
 {
 	ng_buf_put(b, s, strlen(s));
 }
 
-void ng_buf_putc(struct ng_buf *b, char c)
+void ng_buf_u64(struct ng_buf *b, uint64_t v)
 {
-	ng_buf_put(b, &c, 1);
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ng_buf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void ng_buf_i64(struct ng_buf *b, int64_t v)
+{
+	if (v < 0) {
+		ng_buf_putc(b, '-');
+		ng_buf_u64(b, -(uint64_t)v);
+	} else {
+		ng_buf_u64(b, (uint64_t)v);
+	}
 }
 
 void ng_buf_vprintf(struct ng_buf *b, const char *fmt, va_list ap)

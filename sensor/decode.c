@@ -121,8 +121,14 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	e->uid = r.uid;
 	e->euid = r.euid;
 	e->gid = r.gid;
-	e->privileged = (r.euid == 0 && r.ns_user == INIT_USER_NS_INO) ||
-			(r.cap_effective >> CAP_SYS_ADMIN & 1) || (r.cap_effective >> CAP_SYS_NICE & 1);
+	/*
+	 * Capabilities held in a user namespace of its own (rootless containers,
+	 * unshare -U) grant nothing on the host, so only the initial namespace
+	 * counts.
+	 */
+	e->privileged = r.ns_user == INIT_USER_NS_INO &&
+			(r.euid == 0 || (r.cap_effective >> CAP_SYS_ADMIN & 1) ||
+			 (r.cap_effective >> CAP_SYS_NICE & 1));
 	ng_event_set(e, NG_F_PROC_PID);
 	ng_event_set(e, NG_F_PROC_TID);
 	ng_event_set(e, NG_F_PROC_PPID);

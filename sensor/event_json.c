@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "event_json.h"
@@ -10,7 +11,7 @@ static void sym_or_number(struct ng_buf *b, const struct ng_symtab *t, int64_t v
 	if (v >= 0 && (uint64_t)v < t->n && t->names[v])
 		ng_json_str(b, t->names[v]);
 	else
-		ng_buf_printf(b, "%" PRId64, v);
+		ng_buf_i64(b, v);
 }
 
 void ng_field_json(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f)
@@ -22,13 +23,13 @@ void ng_field_json(struct ng_buf *b, const struct ng_event *e, const struct ng_f
 	}
 	switch (f->type) {
 	case NG_FT_I64:
-		ng_buf_printf(b, "%" PRId64, *(const int64_t *)p);
+		ng_buf_i64(b, *(const int64_t *)p);
 		break;
 	case NG_FT_U32:
-		ng_buf_printf(b, "%" PRIu32, *(const uint32_t *)p);
+		ng_buf_u64(b, *(const uint32_t *)p);
 		break;
 	case NG_FT_U64:
-		ng_buf_printf(b, "%" PRIu64, *(const uint64_t *)p);
+		ng_buf_u64(b, *(const uint64_t *)p);
 		break;
 	case NG_FT_BOOL:
 		ng_buf_puts(b, *(const bool *)p ? "true" : "false");
@@ -70,7 +71,7 @@ void ng_field_json(struct ng_buf *b, const struct ng_event *e, const struct ng_f
 				if (!first)
 					ng_buf_putc(b, ',');
 				first = false;
-				ng_buf_printf(b, "%u", w * 64 + (unsigned)__builtin_ctzll(bits));
+				ng_buf_u64(b, w * 64 + (unsigned)__builtin_ctzll(bits));
 			}
 		}
 		ng_buf_putc(b, ']');
@@ -100,21 +101,22 @@ static int depth_of(const char *name)
 	return d;
 }
 
-void ng_event_json(struct ng_buf *b, const struct ng_event *e, const char *hostname)
-{
-	ng_buf_puts(b, "{\"time\":");
-	ng_json_time(b, e->time_ns);
-	ng_buf_puts(b, ",\"source\":\"numaguard\",\"hostname\":");
-	ng_json_str(b, hostname);
-	ng_buf_puts(b, ",\"event\":{");
+/*
+ * The key text written before each field's value ("},\"mpol\":{\"mode\":"),
+ * and the closing braces after the last one. The table is ordered by group,
+ * so nested objects open and close as the dotted prefix changes; it is
+ * computed once, not per event.
+ */
+static struct ng_buf key_text[NG_F__COUNT];
+static struct ng_buf key_close;
+static pthread_once_t keys_once = PTHREAD_ONCE_INIT;
 
-	/*
-	 * The table is ordered by group, so nested objects open and close as the
-	 * dotted prefix changes; open[] tracks how many components are open.
-	 */
+static void build_keys(void)
+{
 	const char *prev = NULL;
 	int open = 0;
 	for (size_t i = 0; i < NG_F__COUNT; i++) {
+		struct ng_buf *b = &key_text[i];
 		const char *name = ng_fields[i].name;
 		int d = depth_of(name);
 		int common = 0;
@@ -129,18 +131,32 @@ void ng_event_json(struct ng_buf *b, const struct ng_event *e, const char *hostn
 		if (prev)
 			ng_buf_putc(b, ',');
 		for (; open < d; open++) {
-			size_t s = open ? prefix_len(name, open) + 1 : 0;
-			size_t l = prefix_len(name, open + 1) - s;
-			ng_json_strn(b, name + s, l);
+			size_t st = open ? prefix_len(name, open) + 1 : 0;
+			size_t l = prefix_len(name, open + 1) - st;
+			ng_json_strn(b, name + st, l);
 			ng_buf_puts(b, ":{");
 		}
 		const char *leaf = strrchr(name, '.');
 		ng_json_str(b, leaf ? leaf + 1 : name);
 		ng_buf_putc(b, ':');
-		ng_field_json(b, e, &ng_fields[i]);
 		prev = name;
 	}
 	for (; open > 0; open--)
-		ng_buf_putc(b, '}');
-	ng_buf_puts(b, "}}");
+		ng_buf_putc(&key_close, '}');
+	ng_buf_puts(&key_close, "}}");
+}
+
+void ng_event_json(struct ng_buf *b, const struct ng_event *e, const char *hostname)
+{
+	pthread_once(&keys_once, build_keys);
+	ng_buf_puts(b, "{\"time\":");
+	ng_json_time(b, e->time_ns);
+	ng_buf_puts(b, ",\"source\":\"numaguard\",\"hostname\":");
+	ng_json_str(b, hostname);
+	ng_buf_puts(b, ",\"event\":{");
+	for (size_t i = 0; i < NG_F__COUNT; i++) {
+		ng_buf_put(b, key_text[i].data, key_text[i].len);
+		ng_field_json(b, e, &ng_fields[i]);
+	}
+	ng_buf_put(b, key_close.data, key_close.len);
 }

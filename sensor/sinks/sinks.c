@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,6 +478,21 @@ static void *reporter_main(void *arg)
 
 /* ---- lifecycle ------------------------------------------------------------------------- */
 
+/*
+ * Sink threads run with every signal blocked: SIGHUP, SIGTERM and friends go
+ * to the run loop, and a write to a closed stdout pipe returns EPIPE instead
+ * of killing the sensor with SIGPIPE.
+ */
+static int start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 static void free_sink(struct sink *k)
 {
 	ng_conn_close(&k->conn);
@@ -574,7 +590,7 @@ int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char 
 				goto fail_q;
 			}
 		}
-		r = pthread_create(&k->thr, NULL, writer_main, k);
+		r = start_thread(&k->thr, writer_main, k);
 		if (r) {
 			r = -r;
 			snprintf(err, errlen, "output '%s': cannot start its writer thread: %s",
@@ -589,7 +605,7 @@ fail_q:
 		s->n = i;
 		goto fail;
 	}
-	r = pthread_create(&s->reporter, NULL, reporter_main, s);
+	r = start_thread(&s->reporter, reporter_main, s);
 	if (r) {
 		r = -r;
 		snprintf(err, errlen, "cannot start the sink drop reporter thread: %s", strerror(-r));

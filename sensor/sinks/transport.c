@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -67,6 +69,20 @@ static int connect_inet(struct ng_conn *c, int timeout_ms)
 		if (fd < 0) {
 			err = -errno;
 			continue;
+		}
+		if (c->tr == NG_TR_TCP) {
+			/*
+			 * A collector that vanishes without a FIN or RST (host down, link
+			 * cut) would otherwise hold the connection for the kernel's ~15 min
+			 * retransmission timeout while records pile up unacknowledged.
+			 */
+			int one = 1, idle = 30, intvl = 10, cnt = 3;
+			unsigned timeout = 30000;
+			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+			setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+			setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+			setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+			setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout, sizeof(timeout));
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 			c->fd = fd;
@@ -193,6 +209,16 @@ int ng_conn_send(struct ng_conn *c, const char *rec, size_t len, size_t *off, in
 {
 	if (c->tr == NG_TR_STREAM)
 		return send_stream(c, rec, len, off);
+	if (c->tr == NG_TR_TCP && *off == 0) {
+		/*
+		 * A syslog collector never sends: a readable socket means it closed
+		 * the connection. The first send into such a socket still succeeds
+		 * and the record would vanish, so reconnect before sending.
+		 */
+		struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+		if (poll(&p, 1, 0) == 1 && p.revents)
+			return -ECONNRESET;
+	}
 
 	for (;;) {
 		ssize_t n;

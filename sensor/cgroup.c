@@ -155,7 +155,7 @@ enum verdict {
 	V_HOST,      /* a runtime's monitor process (conmon, lxc monitor, qemu): stop, host */
 };
 
-/* "<prefix><64hex>" with an optional ".scope": the systemd driver adds .scope, cgroupfs does not. */
+/* "<prefix><64hex>", plus ".scope" from the systemd driver (cgroupfs has none). */
 static bool prefixed_hex(struct seg s, const char *prefix, struct seg *id)
 {
 	if (!seg_prefix(s, prefix))
@@ -233,8 +233,8 @@ static enum verdict classify(struct walk *w, struct seg s, struct ng_container *
 	if (seg_eq(w->parent, "machine.slice")) {
 		if (seg_prefix(s, "systemd-nspawn@") && seg_suffix(s, ".service")) {
 			out->runtime = NG_RUNTIME_NSPAWN;
-			copy_name(seg_chop(seg_skip(s, strlen("systemd-nspawn@")), ".service"), true,
-				  out->id);
+			struct seg m = seg_skip(s, strlen("systemd-nspawn@"));
+			copy_name(seg_chop(m, ".service"), true, out->id);
 			return V_CONTAINER;
 		}
 		if (seg_prefix(s, "machine-") && seg_suffix(s, ".scope")) {
@@ -251,7 +251,8 @@ static enum verdict classify(struct walk *w, struct seg s, struct ng_container *
 			}
 			if (strncmp(name, "qemu-", 5) == 0)
 				return V_HOST;
-			out->runtime = strncmp(name, "lxc-", 4) == 0 ? NG_RUNTIME_LXC : NG_RUNTIME_NSPAWN;
+			out->runtime =
+				strncmp(name, "lxc-", 4) == 0 ? NG_RUNTIME_LXC : NG_RUNTIME_NSPAWN;
 			memcpy(out->id, name, sizeof(name));
 			return V_CONTAINER;
 		}
@@ -267,12 +268,14 @@ static enum verdict classify(struct walk *w, struct seg s, struct ng_container *
 			while (dash > t.p && dash[-1] != '-')
 				dash--;
 			struct seg last = { dash, (size_t)(t.p + t.n - dash) };
-			if (seg_prefix(last, "pod") && parse_pod_uid(seg_skip(last, 3), out->pod_uid))
+			if (seg_prefix(last, "pod") &&
+			    parse_pod_uid(seg_skip(last, 3), out->pod_uid))
 				w->pod = true;
 		}
 		return V_NONE;
 	}
-	if (w->kube && !w->pod && seg_prefix(s, "pod") && parse_pod_uid(seg_skip(s, 3), out->pod_uid)) {
+	if (w->kube && !w->pod && seg_prefix(s, "pod") &&
+	    parse_pod_uid(seg_skip(s, 3), out->pod_uid)) {
 		w->pod = true;
 		return V_NONE;
 	}

@@ -567,8 +567,10 @@ static void user_name(struct ng_enricher *en, struct ng_event *e)
 		uint64_t ttl = en->user_ttl_ns;
 
 		en->st.user_misses++;
-		r = en->passwd_path ? passwd_file_lookup(en->passwd_path, e->uid, name, sizeof(name))
-				    : nss_lookup(e->uid, name, sizeof(name));
+		if (en->passwd_path)
+			r = passwd_file_lookup(en->passwd_path, e->uid, name, sizeof(name));
+		else
+			r = nss_lookup(e->uid, name, sizeof(name));
 		/* A failing directory service is asked again soon; a missing user is not. */
 		if (r < 0 && r != -ENOENT && ttl > 5000000000ull)
 			ttl = 5000000000ull;
@@ -704,37 +706,34 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 
 	p = (struct proc_entry *)cache_find(&en->proc, pk, now);
 	c = (struct cgroup_entry *)cache_find(&en->cgroup, ck, now);
-	if (p)
-		en->st.proc_hits++;
-	if (c)
-		en->st.cgroup_hits++;
+	en->st.proc_hits += p != NULL;
+	en->st.cgroup_hits += c != NULL;
+	en->st.proc_misses += p == NULL;
+	en->st.cgroup_misses += c == NULL;
 	if (!p || !c) {
 		/* Without a start time nothing proves /proc/PID is still the caller. */
-		if (!e->start_boot_ns) {
+		if (!e->start_boot_ns)
 			en->st.unverified++;
-			goto out;
-		}
-		pfd = open_proc(en, e);
-		if (pfd < 0) {
+		else if ((pfd = open_proc(en, e)) < 0)
 			en->st.gone++;
-			goto out;
-		}
 	}
-	if (!p) {
-		en->st.proc_misses++;
+	/* Only what was read from the verified process is cached; a gone process leaves nothing. */
+	if (!p && pfd >= 0) {
 		p = (struct proc_entry *)cache_put(&en->proc, pk, 0);
 		read_exe(pfd, e, p->exepath);
 		read_cmdline(pfd, e, p->cmdline);
 	}
-	if (!c) {
-		en->st.cgroup_misses++;
+	if (!c && pfd >= 0) {
 		c = (struct cgroup_entry *)cache_put(&en->cgroup, ck, now + en->cgroup_ttl_ns);
 		cgroup_identity(en, pfd, c);
 	}
-	memcpy(e->exepath, p->exepath, sizeof(e->exepath));
-	memcpy(e->cmdline, p->cmdline, sizeof(e->cmdline));
-	put_container(e, c);
-out:
+	/* A half-cached process that has exited still gets the half that is known. */
+	if (p) {
+		memcpy(e->exepath, p->exepath, sizeof(e->exepath));
+		memcpy(e->cmdline, p->cmdline, sizeof(e->cmdline));
+	}
+	if (c)
+		put_container(e, c);
 	if (pfd >= 0)
 		close(pfd);
 }

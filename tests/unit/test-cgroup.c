@@ -27,8 +27,8 @@ static void expect(const char *path, const char *rt, const char *id, const char 
 
 	if (r != 0 || strcmp(runtime_name(c.runtime), rt) != 0 || strcmp(c.id, id) != 0 ||
 	    strcmp(c.pod_uid, pod) != 0)
-		fail_msg("%s: got r=%d runtime=%s id=%s pod=%s, want runtime=%s id=%s pod=%s", path, r,
-			 runtime_name(c.runtime), c.id, c.pod_uid, rt, id, pod);
+		fail_msg("%s: got r=%d runtime=%s id=%s pod=%s, want runtime=%s id=%s pod=%s",
+			 path, r, runtime_name(c.runtime), c.id, c.pod_uid, rt, id, pod);
 }
 
 /* Every row of tests/data/cgroup/paths.tsv: runtime, id, pod uid, path. */
@@ -122,11 +122,14 @@ static void hex_must_be_exact(void **state)
 {
 	/* 63 and 65 digits, uppercase, a non-hex digit: not runtime-made ids. */
 	expect("/system.slice/docker-" H1 "0.scope", "host", "host", "");
-	expect("/system.slice/docker-3f4e5d6c7b8a99887766554433221100ffeeddccbbaa0011223344556677889.scope",
+	expect("/system.slice/docker-"
+	       "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa0011223344556677889.scope",
 	       "host", "host", "");
-	expect("/system.slice/docker-3F4E5D6C7B8A99887766554433221100FFEEDDCCBBAA00112233445566778899.scope",
+	expect("/system.slice/docker-"
+	       "3F4E5D6C7B8A99887766554433221100FFEEDDCCBBAA00112233445566778899.scope",
 	       "host", "host", "");
-	expect("/system.slice/docker-3f4e5d6c7b8a99887766554433221100ffeeddccbbaa0011223344556677889g.scope",
+	expect("/system.slice/docker-"
+	       "3f4e5d6c7b8a99887766554433221100ffeeddccbbaa0011223344556677889g.scope",
 	       "host", "host", "");
 	expect("/docker/xyz", "host", "host", "");
 	/* A malformed pod uid is not reported, but the kubepods context still is. */
@@ -157,7 +160,7 @@ static void names_are_bounded(void **state)
 	name[sizeof(name) - 1] = '\0';
 	snprintf(p, sizeof(p), "/lxc/%s", name);
 	expect(p, "lxc", "", "");
-	/* container.id holds 64 bytes: 65 is refused (never cut: two names could collide), 64 fits. */
+	/* container.id holds 64 bytes: 65 is refused (never cut: names could collide), 64 fits. */
 	name[65] = '\0';
 	snprintf(p, sizeof(p), "/lxc/%s", name);
 	expect(p, "lxc", "", "");

@@ -214,9 +214,10 @@ static void fake_k8s_v2_line_wins(void **state)
 	assert_string_equal(e.container_id, H2);
 	assert_int_equal(e.runtime, NG_RUNTIME_CONTAINERD);
 	assert_string_equal(e.pod_uid, POD);
-	assert_string_equal(e.cgroup, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-				      "8d3f0a5e_6b2c_4e1a_9f7d_2c4b6a8e0f13.slice/cri-containerd-" H2
-				      ".scope");
+	assert_string_equal(e.cgroup, "/kubepods.slice/kubepods-burstable.slice/"
+				      "kubepods-burstable-pod"
+				      "8d3f0a5e_6b2c_4e1a_9f7d_2c4b6a8e0f13.slice/"
+				      "cri-containerd-" H2 ".scope");
 	assert_string_equal(e.cmdline, "/pause");
 	/* No user.uid from decode: no user.name either. */
 	assert_false(ng_event_has(&e, NG_F_USER_NAME));
@@ -282,6 +283,59 @@ static void fake_forged_cgroup_line(void **state)
 	ng_enricher_free(en);
 }
 
+/* A pure cgroup v2 host; the kernel marks a removed cgroup that still holds a zombie. */
+static void fake_v2_only(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en;
+	struct ng_event e = event_for(4254, START, 1);
+	char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/self/cgroup", fk->root);
+	fixture_copy("self-v2", p);
+	en = new_enricher(fk, NULL);
+	fake_pid(fk, 4254, START, "/bin/sh", "sh", 2, "v2-docker-deleted");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.container_id, H1);
+	assert_string_equal(e.cgroup, "/system.slice/docker-" H1 ".scope");
+
+	e = event_for(4255, START, 1);
+	fake_pid(fk, 4255, START, "/usr/sbin/cron", "/usr/sbin/cron\0-f\0", 18, "v2-host-cron");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.container_id, "host");
+	assert_string_equal(e.cgroup, "/system.slice/cron.service");
+	assert_string_equal(e.cmdline, "/usr/sbin/cron -f");
+	ng_enricher_free(en);
+}
+
+/* Events queued before an exit keep what was learnt while the process lived. */
+static void fake_exit_keeps_cached_half(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4256, START, 5);
+	char cmd[PATH_MAX + 64];
+
+	e.cgroup_id = 10;
+	fake_pid(fk, 4256, START, "/usr/bin/numactl", "numactl", 7, "hybrid-docker-v1");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s/4256'", fk->root);
+	assert_int_equal(system(cmd), 0);
+
+	/* Same image, another cgroup id: exe from the cache, container unknown. */
+	e = event_for(4256, START, 5);
+	e.cgroup_id = 11;
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "/usr/bin/numactl");
+	assert_string_equal(e.container_id, "");
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	ng_enricher_free(en);
+}
+
 /* The pid now belongs to a process that started at another time: nothing of it is shown. */
 static void fake_reused_pid_lends_nothing(void **state)
 {
@@ -291,7 +345,8 @@ static void fake_reused_pid_lends_nothing(void **state)
 	struct ng_enrich_stats st;
 
 	fake_pid(fk, 4248, START, "/usr/bin/numactl", "numactl", 7, "hybrid-docker-v1");
-	memset(e.exepath, 'Z', sizeof(e.exepath) - 1); /* garbage from a previous use of the struct */
+	/* Garbage from a previous use of the struct must not survive. */
+	memset(e.exepath, 'Z', sizeof(e.exepath) - 1);
 	ng_enrich(en, &e);
 	assert_all_present(&e);
 	assert_string_equal(e.exepath, "");
@@ -612,25 +667,25 @@ static void proc_root_missing(void **state)
 	assert_null(en);
 }
 
+#define FAKE(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fake_docker_v1_hybrid, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_k8s_v2_line_wins, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_v1_container_beats_v2_host_service, fake_setup,
-						fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_host_processes, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_forged_cgroup_line, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_reused_pid_lends_nothing, fake_setup,
-						fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_exec_id_invalidates, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_cgroup_expires_and_follows_cgroup_id, fake_setup,
-						fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_bounds, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_exited_leader_uses_thread, fake_setup,
-						fake_teardown),
-		cmocka_unit_test_setup_teardown(fake_user_names, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(cache_is_bounded, fake_setup, fake_teardown),
+		FAKE(fake_docker_v1_hybrid),
+		FAKE(fake_k8s_v2_line_wins),
+		FAKE(fake_v1_container_beats_v2_host_service),
+		FAKE(fake_host_processes),
+		FAKE(fake_forged_cgroup_line),
+		FAKE(fake_reused_pid_lends_nothing),
+		FAKE(fake_exec_id_invalidates),
+		FAKE(fake_exit_keeps_cached_half),
+		FAKE(fake_cgroup_expires_and_follows_cgroup_id),
+		FAKE(fake_v2_only),
+		FAKE(fake_bounds),
+		FAKE(fake_exited_leader_uses_thread),
+		FAKE(fake_user_names),
+		FAKE(cache_is_bounded),
 		cmocka_unit_test(real_self),
 		cmocka_unit_test(real_children),
 		cmocka_unit_test(proc_root_missing),

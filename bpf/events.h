@@ -61,7 +61,25 @@ enum ng_record_flags {
 	NG_R_LOGINUID = 1u << 10,
 	/* The exit re-read of the user mask failed, so nodes_changed could not be decided. */
 	NG_R_NODES_EXIT_FAULT = 1u << 11,
+	/* exe[] holds the executable's path components (more than fit: NG_R_EXE_TRUNC). */
+	NG_R_EXE = 1u << 12,
+	NG_R_EXE_TRUNC = 1u << 13,
+	/* args[] holds args_len bytes of the argument block (NUL-separated argv). */
+	NG_R_ARGV = 1u << 14,
+	/* cgroup[] holds the cgroup v2 path components (more than fit: NG_R_CGROUP_TRUNC). */
+	NG_R_CGROUP = 1u << 15,
+	NG_R_CGROUP_TRUNC = 1u << 16,
 };
+
+/*
+ * Paths are captured in the kernel as they are walked, leaf first: the
+ * components as NUL-terminated names one after the other
+ * ("ng-trigger\0bin\0usr\0"), count in *_nparts. Userspace reverses them.
+ * Capturing in the kernel is what attributes a call from a process that has
+ * exited before userspace could read /proc.
+ */
+#define NG_PATH_BYTES 256
+#define NG_ARGS_BYTES 256
 
 /* One completed (or denied) call. */
 struct ng_record {
@@ -85,8 +103,15 @@ struct ng_record {
 	__u16 eff_flags; /* task->mempolicy->flags, user plus internal bits */
 	__u16 nbits;     /* bits of nodes[] the kernel reads: min(maxnode - 1, NG_MAX_NODES) */
 	__u16 reserved;
+	__u8 exe_nparts;
+	__u8 cgroup_nparts;
+	__u16 args_len;
+	__u32 reserved2;
 	char comm[16];
 	char pcomm[16];
+	char exe[NG_PATH_BYTES];
+	char args[NG_ARGS_BYTES];
+	char cgroup[NG_PATH_BYTES];
 	__u64 nodes[NG_NODE_WORDS];
 	__u64 eff_nodes[NG_NODE_WORDS];
 	__u64 allowed[NG_NODE_WORDS];
@@ -103,6 +128,6 @@ enum ng_counter {
 	NG_CNT__MAX = 6,
 };
 
-_Static_assert(sizeof(struct ng_record) == 552, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record) == 1328, "struct ng_record layout changed");
 
 #endif

@@ -81,6 +81,18 @@ struct {
 	__type(value, struct inflight);
 } ng_scratch SEC(".maps");
 
+/* Scratch for walking a path: a name of up to NG_PATH_BYTES may start anywhere below NG_PATH_BYTES. */
+struct walkbuf {
+	char b[2 * NG_PATH_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walkbuf);
+} ng_walk SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *c = bpf_map_lookup_elem(&ng_counters, &which);
@@ -224,6 +236,115 @@ static __always_inline void on_entry(__u64 mode, __u64 nmask, __u64 maxnode, boo
 		count(NG_CNT_INFLIGHT_FULL);
 }
 
+/* Append a NUL-terminated kernel string at off; returns the new offset, or -1 when full. */
+static __always_inline long put_name(char *buf, __u32 off, const void *name)
+{
+	if (off >= NG_PATH_BYTES)
+		return -1;
+	long n = bpf_probe_read_kernel_str(buf + (off & (NG_PATH_BYTES - 1)), NG_PATH_BYTES, name);
+	if (n <= 1) /* error, or an empty name */
+		return n == 1 ? off : -1;
+	if (off + n > NG_PATH_BYTES)
+		return -1; /* did not fit in what is copied out */
+	return off + n;
+}
+
+/*
+ * The executable's path, walked from mm->exe_file up through its dentries,
+ * crossing mounts, to the root of the task's mount namespace: the path as
+ * the process itself sees it. bpf_d_path() would do this but is only
+ * allowed in fentry/LSM programs.
+ */
+static __always_inline void walk_exe(struct ng_record *r, struct task_struct *t, char *buf)
+{
+	struct file *f = BPF_CORE_READ(t, mm, exe_file);
+	if (!f)
+		return; /* kernel thread, or exiting */
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	__u32 off = 0, n = 0;
+	bool done = false;
+
+	for (int i = 0; i < 32; i++) {
+		struct dentry *mroot = BPF_CORE_READ(vm, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+		if (d == mroot || d == parent) {
+			/* At the root of this mount: continue from where it is mounted. */
+			struct mount *pm = BPF_CORE_READ(mnt, mnt_parent);
+			if (!pm || pm == mnt) {
+				done = true;
+				break;
+			}
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = pm;
+			vm = (void *)pm + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		long next = put_name(buf, off, BPF_CORE_READ(d, d_name.name));
+		if (next < 0)
+			break;
+		off = next;
+		n++;
+		d = parent;
+	}
+	bpf_probe_read_kernel(r->exe, NG_PATH_BYTES, buf);
+	r->exe_nparts = n;
+	r->flags |= NG_R_EXE | (done ? 0 : NG_R_EXE_TRUNC);
+}
+
+/* The cgroup v2 path, from the task's default-hierarchy cgroup up its kernfs parents. */
+static __always_inline void walk_cgroup(struct ng_record *r, struct task_struct *t, char *buf)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+	__u32 off = 0, n = 0;
+	bool done = false;
+
+	for (int i = 0; i < 32; i++) {
+		struct kernfs_node *parent;
+		if (!kn) {
+			done = true;
+			break;
+		}
+		if (bpf_core_field_exists(kn->__parent))
+			parent = BPF_CORE_READ(kn, __parent);
+		else
+			parent = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+		if (!parent) {
+			done = true; /* the hierarchy's root: its name is not part of the path */
+			break;
+		}
+		long next = put_name(buf, off, BPF_CORE_READ(kn, name));
+		if (next < 0)
+			break;
+		off = next;
+		n++;
+		kn = parent;
+	}
+	bpf_probe_read_kernel(r->cgroup, NG_PATH_BYTES, buf);
+	r->cgroup_nparts = n;
+	r->flags |= NG_R_CGROUP | (done ? 0 : NG_R_CGROUP_TRUNC);
+}
+
+/* The argument block of the calling process (current, so its user memory is readable). */
+static __always_inline void read_args(struct ng_record *r, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	if (!mm)
+		return;
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	if (end <= start)
+		return;
+	__u64 len = end - start;
+	if (len > NG_ARGS_BYTES)
+		len = NG_ARGS_BYTES;
+	if (bpf_probe_read_user(r->args, len & (2 * NG_ARGS_BYTES - 1), (const void *)start))
+		return;
+	r->args_len = len;
+	r->flags |= NG_R_ARGV;
+}
+
 /* Who made the call: ids, credentials, namespaces, comm. */
 static __always_inline void fill_identity(struct ng_record *r, struct task_struct *t)
 {
@@ -259,6 +380,17 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
 	r->exec_id = BPF_CORE_READ(leader, self_exec_id);
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	BPF_CORE_READ_STR_INTO(&r->pcomm, t, real_parent, comm);
+	r->exe_nparts = 0;
+	r->cgroup_nparts = 0;
+	r->args_len = 0;
+	r->reserved2 = 0;
+	__u32 zero = 0;
+	struct walkbuf *wb = bpf_map_lookup_elem(&ng_walk, &zero);
+	if (wb) {
+		walk_exe(r, t, wb->b);
+		walk_cgroup(r, t, wb->b);
+	}
+	read_args(r, t);
 	if (bpf_core_field_exists(t->mems_allowed)) {
 		__u64 sz = bpf_core_type_size(nodemask_t);
 		if (sz > sizeof(r->allowed))

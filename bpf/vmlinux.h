@@ -249,7 +249,58 @@ struct thread_info {
 	u32 status;
 };
 
-struct mm_struct;
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+struct file {
+	struct path f_path;
+};
+
+/* arg_start/arg_end sit in an anonymous struct in recent kernels; CO-RE finds them by name. */
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+	struct file *exe_file;
+};
+
+struct kernfs_node {
+	struct kernfs_node *__parent;
+	const char *name;
+};
+
+/* Before 6.15 (commit 633488947ef6 "kernfs: Use RCU to access kernfs_node::parent") it was `parent`. */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct css_set {
+	struct cgroup *dfl_cgrp;
+};
 
 struct task_struct {
 	struct thread_info thread_info;
@@ -266,6 +317,7 @@ struct task_struct {
 	kuid_t loginuid;
 	nodemask_t mems_allowed;
 	struct mempolicy *mempolicy;
+	struct css_set *cgroups;
 	struct seccomp seccomp;
 	u64 self_exec_id;
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,7 +9,7 @@
 #include "events.h"
 #include "fields.h"
 
-_Static_assert(sizeof(struct ng_record) == 552, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record) == 1328, "struct ng_record layout changed");
 _Static_assert(NG_NODE_WORDS == 16, "event and record node masks must match");
 _Static_assert((int)NG_ATTACH_RAW == (int)NG_ATTACH_KIND_RAW, "attach values must match");
 
@@ -36,6 +37,45 @@ static void copy_mask(ng_nodemask_t *dst, const __u64 *src)
 {
 	for (int i = 0; i < NG_NODE_WORDS; i++)
 		dst->w[i] = src[i];
+}
+
+/*
+ * Join path components captured leaf first ("c\0b\0a\0") into "/a/b/c".
+ * Everything is bounded by the record: a component without its NUL ends the
+ * walk. A truncated walk (deeper than the kernel side captures) is marked by
+ * a leading "…/" so it can never pass for a complete path.
+ */
+static void join_parts(char *out, size_t outlen, const char *parts, size_t partlen, unsigned nparts,
+		       bool truncated)
+{
+	const char *start[NG_PATH_BYTES / 2];
+	size_t lens[NG_PATH_BYTES / 2], n = 0, off = 0;
+
+	while (n < nparts && n < NG_PATH_BYTES / 2 && off < partlen) {
+		const char *p = parts + off;
+		const char *nul = memchr(p, '\0', partlen - off);
+		if (!nul)
+			break;
+		start[n] = p;
+		lens[n] = (size_t)(nul - p);
+		off += lens[n] + 1;
+		n++;
+	}
+	size_t o = 0;
+	out[0] = '\0';
+	if (truncated)
+		o += (size_t)snprintf(out, outlen, "\xe2\x80\xa6");
+	for (size_t i = n; i-- > 0 && o + 1 < outlen;) {
+		size_t l = lens[i];
+		out[o++] = '/';
+		if (l > outlen - o - 1)
+			l = outlen - o - 1;
+		memcpy(out + o, start[i], l);
+		o += l;
+	}
+	if (o == 0 && outlen > 1)
+		out[o++] = '/';
+	out[o < outlen ? o : outlen - 1] = '\0';
 }
 
 int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event *e)
@@ -152,6 +192,31 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	ng_event_set(e, NG_F_NS_MNT);
 	ng_event_set(e, NG_F_NS_USER);
 	ng_event_set(e, NG_F_NS_CGROUP);
+	/*
+	 * Executable, arguments and cgroup as the kernel saw them at the call, so
+	 * a process that exits at once is still attributed; enrichment fills
+	 * what is missing from /proc.
+	 */
+	if (r.flags & NG_R_EXE) {
+		join_parts(e->exepath, sizeof(e->exepath), r.exe, sizeof(r.exe), r.exe_nparts,
+			   r.flags & NG_R_EXE_TRUNC);
+		ng_event_set(e, NG_F_PROC_EXEPATH);
+	}
+	if (r.flags & NG_R_ARGV) {
+		size_t n = r.args_len < sizeof(r.args) ? r.args_len : sizeof(r.args);
+		/* argv is NUL-separated; the final NUL ends it. */
+		while (n && r.args[n - 1] == '\0')
+			n--;
+		for (size_t i = 0; i < n; i++)
+			e->cmdline[i] = r.args[i] ? r.args[i] : ' ';
+		e->cmdline[n] = '\0';
+		ng_event_set(e, NG_F_PROC_CMDLINE);
+	}
+	if (r.flags & NG_R_CGROUP) {
+		join_parts(e->cgroup, sizeof(e->cgroup), r.cgroup, sizeof(r.cgroup), r.cgroup_nparts,
+			   r.flags & NG_R_CGROUP_TRUNC);
+		ng_event_set(e, NG_F_CONTAINER_CGROUP);
+	}
 	e->cgroup_id = r.cgroup_id;
 	e->start_boot_ns = r.start_boot;
 	e->exec_id = r.exec_id;

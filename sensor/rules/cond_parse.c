@@ -394,6 +394,33 @@ static bool expand_value(struct ng_cctx *cx, const struct ng_rawval *rv, struct 
 	return true;
 }
 
+static const char *list_name_at(size_t i, void *ctx)
+{
+	const struct ng_loader *L = ctx;
+	return L->lists[i]->name;
+}
+
+/*
+ * A value in `in (…)` that is not a list but is one typo away from a list's
+ * name is almost certainly a misspelt list: say so, since a literal value
+ * would silently match nothing.
+ */
+static void warn_near_list(struct ng_cctx *cx, const struct ng_rawval *rv)
+{
+	char name[256];
+	if (rv->quoted || rv->len >= sizeof(name))
+		return;
+	memcpy(name, rv->s, rv->len);
+	name[rv->len] = '\0';
+	if (ng_loader_list(cx->L, name))
+		return;
+	const char *s = ng_suggest(name, cx->L->nlists, list_name_at, cx->L);
+	if (s)
+		ng_diag_add(cx->L->diags, NG_DIAG_WARNING, rv->file, rv->line, rv->col, cx->item,
+			    "'%s' is not a list; taken as a value (did you mean list '%s'?)", name,
+			    s);
+}
+
 const struct ng_node *ng_cond_cmp(struct ng_cctx *cx, const struct ng_field *f, enum ng_op op,
 				  const struct ng_rawval *vals, size_t nvals, const char *file,
 				  unsigned line, unsigned col)
@@ -410,10 +437,13 @@ const struct ng_node *ng_cond_cmp(struct ng_cctx *cx, const struct ng_field *f, 
 	}
 	struct ng_rawval *ex = NULL;
 	size_t n = 0, cap = 0;
-	for (size_t i = 0; i < nvals; i++)
+	bool many = op == NG_OP_IN || op == NG_OP_INTERSECTS;
+	for (size_t i = 0; i < nvals; i++) {
+		if (many)
+			warn_near_list(cx, &vals[i]);
 		if (!expand_value(cx, &vals[i], &ex, &n, &cap, 0))
 			return NULL;
-	bool many = op == NG_OP_IN || op == NG_OP_INTERSECTS;
+	}
 	if (op == NG_OP_EXISTS ? n != 0 : (!many && n != 1)) {
 		ERRAT(cx, file, line, col, "'%s %s' takes %s", f->name, ng_op_name(op),
 		      op == NG_OP_EXISTS ? "no value" : "exactly one value (a list name expands "
@@ -494,10 +524,19 @@ static void lex(struct ng_cctx *cx, struct lexer *lx, struct tok *t)
 		if (lx->frag >= lx->t->n) {
 			*t = (struct tok){ .k = T_EOF };
 			if (lx->t->n) {
+				/* "end of condition" points just past its last character. */
 				const struct ng_text *x = &lx->t->v[lx->t->n - 1];
+				struct ng_textcur c;
+				size_t end = x->y->len;
+				while (end && strchr(" \t\r\n", x->y->s[end - 1]))
+					end--;
+				ng_textcur_init(&c, x);
+				if (end)
+					ng_textcur_pos(&c, end - 1, &t->line, &t->col);
+				else
+					ng_textcur_pos(&c, 0, &t->line, &t->col);
+				t->col += end ? 1 : 0;
 				t->file = x->file;
-				t->line = x->y->line;
-				t->col = x->y->col;
 			}
 			return;
 		}
@@ -554,7 +593,8 @@ static void lex(struct ng_cctx *cx, struct lexer *lx, struct tok *t)
 		return;
 	} else {
 		size_t j = i;
-		while (j < n && word_char(s[j]))
+		/* '!' belongs to a word (a glob's [!set]) unless it starts "!=". */
+		while (j < n && (word_char(s[j]) || (s[j] == '!' && j > i && (j + 1 >= n || s[j + 1] != '='))))
 			j++;
 		t->k = T_WORD;
 		t->len = j - i;

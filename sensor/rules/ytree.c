@@ -74,12 +74,23 @@ int ng_ytree_parse(struct ng_arena *a, const char *file, const char *text, size_
 			const yaml_mark_t *m = p.problem_mark.line || p.problem_mark.column
 						       ? &p.problem_mark
 						       : &p.context_mark;
+			unsigned line = (unsigned)m->line + 1, col = (unsigned)m->column + 1;
 			if (p.error == YAML_MEMORY_ERROR) {
 				r = -ENOMEM;
 				break;
 			}
-			ng_diag_add(d, NG_DIAG_ERROR, file, (unsigned)m->line + 1,
-				    (unsigned)m->column + 1, "", "invalid YAML: %s%s%s",
+			if (p.error == YAML_READER_ERROR) {
+				/* The reader reports a byte offset only (e.g. invalid UTF-8). */
+				line = col = 1;
+				for (size_t i = 0; i < p.problem_offset && i < len; i++) {
+					col++;
+					if (text[i] == '\n') {
+						line++;
+						col = 1;
+					}
+				}
+			}
+			ng_diag_add(d, NG_DIAG_ERROR, file, line, col, "", "invalid YAML: %s%s%s",
 				    p.problem ? p.problem : "syntax error", p.context ? " " : "",
 				    p.context ? p.context : "");
 			r = -EINVAL;

@@ -28,7 +28,7 @@ struct source {
 };
 
 static void print_notes(const char *verb, const struct ng_sc_filter *f,
-			const struct ng_sc_arches *arches)
+			const struct ng_sc_arches *arches, bool per_abi)
 {
 	const char *s = f->notes.len ? f->notes.data : "";
 	bool x32_dropped = false;
@@ -47,7 +47,7 @@ static void print_notes(const char *verb, const struct ng_sc_filter *f,
 			"than '%s' matches (every call that passes the mode, flags and maxnode "
 			"tests), never fewer\n",
 			verb, f->name);
-	for (unsigned a = 0; a < arches->n; a++)
+	for (unsigned a = 0; per_abi && a < arches->n; a++)
 		for (size_t i = 0; i < f->nclauses; i++) {
 			struct ng_sc_clause c;
 			bool d = false;
@@ -312,7 +312,7 @@ int cmd_seccomp(int argc, char **argv)
 	if (r != NG_EXIT_OK)
 		return r;
 	ng_sc_host_arches(&arches);
-	print_notes("seccomp", &f, &arches);
+	print_notes("seccomp", &f, &arches, fmt == NG_SC_FMT_BPF || fmt == NG_SC_FMT_PFC);
 	if (fmt != NG_SC_FMT_SYSTEMD && whole_block_refused("seccomp", &src, &f)) {
 		r = NG_EXIT_USAGE;
 		goto out;
@@ -325,6 +325,11 @@ int cmd_seccomp(int argc, char **argv)
 		r = NG_EXIT_RUNTIME;
 		goto out;
 	}
+	if (fmt == NG_SC_FMT_OCI && ng_sc_filter_abi_sensitive(&f))
+		fprintf(stderr, "numaguard seccomp: note: the runtime compiles an OCI profile for all "
+				"ABIs at once; its maxnode/mode_raw tests are exact on x86_64 only "
+				"(x32 and i386 see the low 32 bits); use --format bpf or numaguard exec "
+				"for per-ABI filters\n");
 	switch (fmt) {
 	case NG_SC_FMT_BPF:
 	case NG_SC_FMT_PFC: r = ng_sc_export(ctx, fmt, &b); break;
@@ -407,7 +412,7 @@ int cmd_exec(int argc, char **argv)
 		return r;
 	ng_sc_host_arches(&arches);
 	if (f.broadened)
-		print_notes("exec", &f, &arches);
+		print_notes("exec", &f, &arches, false);
 	if (whole_block_refused("exec", &src, &f)) {
 		ng_sc_filter_free(&f);
 		return NG_EXIT_USAGE;

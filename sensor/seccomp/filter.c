@@ -245,6 +245,18 @@ int ng_sc_clause_for_arch(const struct ng_sc_clause *c, uint32_t arch, struct ng
 	return 1;
 }
 
+bool ng_sc_filter_abi_sensitive(const struct ng_sc_filter *f)
+{
+	for (size_t i = 0; i < f->nclauses; i++)
+		for (unsigned j = 0; j < f->clauses[i].ncmp; j++) {
+			const struct ng_sc_cmp *c = &f->clauses[i].cmp[j];
+
+			if (!(c->op == SCMP_CMP_MASKED_EQ && (c->mask >> 32) == 0))
+				return true;
+		}
+	return false;
+}
+
 static uint32_t scmp_action(const struct ng_sc_filter *f)
 {
 	switch (f->action) {

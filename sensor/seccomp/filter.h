@@ -110,6 +110,13 @@ int ng_sc_errno_lookup(const char *name);
 int ng_sc_clause_for_arch(const struct ng_sc_clause *c, uint32_t arch, struct ng_sc_clause *out,
 			  bool *dropped);
 
+/*
+ * Whether some comparison reads the high 32 bits of a register, which a
+ * filter compiled for every ABI at once (OCI profiles: the runtime does it)
+ * cannot test exactly on x32 and i386.
+ */
+bool ng_sc_filter_abi_sensitive(const struct ng_sc_filter *f);
+
 /* Whether the clause holds for these argument values (the filter's intended semantics). */
 bool ng_sc_clause_eval(const struct ng_sc_clause *c, const uint64_t args[NG_SC_NARGS]);
 

@@ -63,6 +63,10 @@ int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 		ng_buf_put(&comment, n.data ? n.data : "", n.len);
 		ng_buf_free(&n);
 	}
+	if (ng_sc_filter_abi_sensitive(f))
+		ng_buf_puts(&comment, "; on x32 and i386 the runtime's libseccomp compares only the low "
+				      "32 bits of maxnode/mode_raw, so those tests are exact on x86_64 "
+				      "only (the BPF and exec forms handle each ABI)");
 	for (size_t i = 0; i < f->nclauses; i++) {
 		const struct ng_sc_clause *c = &f->clauses[i];
 

@@ -100,6 +100,61 @@ static bool parse_pod_uid(struct seg s, char out[NG_POD_UID_LEN])
 	return true;
 }
 
+struct walk {
+	struct seg parent; /* previous non-empty segment, or {NULL, 0} at the root */
+	bool kube;         /* under kubelet's kubepods hierarchy */
+	bool pod;          /* under a pod cgroup (pod uid taken) */
+};
+
+/* "kubepods[-<qos>]-pod<uid_with_underscores>.slice": the systemd driver's pod cgroup. */
+static bool pod_slice(struct seg s, char pod_uid[NG_POD_UID_LEN])
+{
+	struct seg t, last;
+	const char *dash;
+
+	if (!seg_prefix(s, "kubepods-") || !seg_suffix(s, ".slice"))
+		return false;
+	t = seg_chop(s, ".slice");
+	dash = t.p + t.n;
+	while (dash > t.p && dash[-1] != '-')
+		dash--;
+	last = (struct seg){ dash, (size_t)(t.p + t.n - dash) };
+	return seg_prefix(last, "pod") && parse_pod_uid(seg_skip(last, 3), pod_uid);
+}
+
+/*
+ * "<slice>:<runtime>:<64hex>" as ONE directory name: the systemd-style
+ * cgroupsPath a CRI runtime hands to runc, used literally by runc's cgroupfs
+ * manager when the systemd driver is off (containerd without SystemdCgroup).
+ */
+static bool colon_form(struct walk *w, struct seg s, struct ng_container *out)
+{
+	const char *c1 = memchr(s.p, ':', s.n), *c2;
+	struct seg slice, rt, id;
+	enum ng_runtime r = NG_RUNTIME_UNKNOWN;
+
+	if (!c1)
+		return false;
+	c2 = memchr(c1 + 1, ':', (size_t)(s.p + s.n - c1 - 1));
+	if (!c2)
+		return false;
+	slice = (struct seg){ s.p, (size_t)(c1 - s.p) };
+	rt = (struct seg){ c1 + 1, (size_t)(c2 - c1 - 1) };
+	id = (struct seg){ c2 + 1, (size_t)(s.p + s.n - c2 - 1) };
+	if (!is_hex64(id))
+		return false;
+	if (seg_eq(rt, "cri-containerd"))
+		r = NG_RUNTIME_CONTAINERD;
+	else if (seg_eq(rt, "crio"))
+		r = NG_RUNTIME_CRIO;
+	else if (seg_eq(rt, "docker"))
+		r = NG_RUNTIME_DOCKER;
+	if (!w->pod && pod_slice(slice, out->pod_uid))
+		w->pod = true;
+	set_id(out, r, id);
+	return true;
+}
+
 /* Characters allowed in lxc and nspawn container names (hostname-like, plus a few). */
 static bool name_char_ok(unsigned char c)
 {
@@ -178,12 +233,6 @@ static const struct {
 /* Monitors sit next to their container in the same parent and run in host namespaces. */
 static const char *const monitor_prefixes[] = { "crio-conmon-", "libpod-conmon-" };
 
-struct walk {
-	struct seg parent; /* previous non-empty segment, or {NULL, 0} at the root */
-	bool kube;         /* under kubelet's kubepods hierarchy */
-	bool pod;          /* under a pod cgroup (pod uid taken) */
-};
-
 static enum verdict classify(struct walk *w, struct seg s, struct ng_container *out)
 {
 	struct seg id;
@@ -199,16 +248,22 @@ static enum verdict classify(struct walk *w, struct seg s, struct ng_container *
 		}
 	}
 
+	if (colon_form(w, s, out))
+		return V_CONTAINER;
+
 	/*
-	 * A bare 64-hex segment: Docker's cgroupfs driver under /docker, or a
-	 * CRI runtime's cgroupfs driver under a kubepods pod. Since dockershim
-	 * left Kubernetes (1.24) the CRI runtime naming containers this way is
+	 * A bare 64-hex segment: Docker's cgroupfs driver under /docker, ctr
+	 * under its namespace's directory (/default), or a CRI runtime's
+	 * cgroupfs driver under a kubepods pod. Since dockershim left
+	 * Kubernetes (1.24) the CRI runtime naming containers this way is
 	 * containerd (CRI-O prefixes "crio-"). Elsewhere the runtime is unknown.
 	 */
 	if (is_hex64(s)) {
 		enum ng_runtime rt = NG_RUNTIME_UNKNOWN;
 		if (seg_eq(w->parent, "docker"))
 			rt = NG_RUNTIME_DOCKER;
+		else if (seg_eq(w->parent, "default"))
+			rt = NG_RUNTIME_CONTAINERD;
 		else if (w->pod)
 			rt = NG_RUNTIME_CONTAINERD;
 		set_id(out, rt, s);
@@ -261,17 +316,8 @@ static enum verdict classify(struct walk *w, struct seg s, struct ng_container *
 	/* Kubernetes: "/kubepods[/qos]/pod<uid>/…" or the systemd slice form. */
 	if (seg_eq(s, "kubepods") || (seg_prefix(s, "kubepods") && seg_suffix(s, ".slice"))) {
 		w->kube = true;
-		if (seg_prefix(s, "kubepods-") && !w->pod) {
-			/* "kubepods-burstable-pod<uid_with_underscores>.slice" */
-			struct seg t = seg_chop(s, ".slice");
-			const char *dash = t.p + t.n;
-			while (dash > t.p && dash[-1] != '-')
-				dash--;
-			struct seg last = { dash, (size_t)(t.p + t.n - dash) };
-			if (seg_prefix(last, "pod") &&
-			    parse_pod_uid(seg_skip(last, 3), out->pod_uid))
-				w->pod = true;
-		}
+		if (!w->pod && pod_slice(s, out->pod_uid))
+			w->pod = true;
 		return V_NONE;
 	}
 	if (w->kube && !w->pod && seg_prefix(s, "pod") &&

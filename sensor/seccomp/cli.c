@@ -86,13 +86,14 @@ static int load_source(const char *verb, const struct source *src, struct ng_sc_
 			return NG_EXIT_USAGE;
 		}
 		ng_sc_filter_init(f, src->policy);
+		/* The loader has reported every error but running out of memory. */
 		r = ng_sc_policy_load(src->policy, f, stderr);
-		if (r == -EINVAL)
-			return NG_EXIT_USAGE;
+		if (r == -ENOMEM)
+			fprintf(stderr, "numaguard %s: out of memory loading %s\n", verb,
+				src->policy);
 		if (r < 0) {
-			fprintf(stderr, "numaguard %s: cannot load policy %s: %s\n", verb,
-				src->policy, strerror(-r));
-			return r == -ENOENT || r == -EACCES ? NG_EXIT_USAGE : NG_EXIT_RUNTIME;
+			ng_sc_filter_free(f);
+			return r == -ENOMEM ? NG_EXIT_RUNTIME : NG_EXIT_USAGE;
 		}
 		return NG_EXIT_OK;
 	}

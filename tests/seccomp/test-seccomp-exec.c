@@ -5,6 +5,7 @@
  * answer is checked for each mode variant.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,8 +22,8 @@ static const char *numaguard, *srcdir, *mpol_call, *bpf_load;
 static char tmpdir[] = "/tmp/ng-seccomp-exec.XXXXXX";
 static char bpf_path[256], policy_path[512];
 
-/* Run argv; return its exit status (or 128+signal) and its stdout in out. */
-static int run(char *const argv[], char *out, size_t outlen)
+/* Run argv; return its exit status (or 128+signal) and its stdout (and stderr if asked) in out. */
+static int run_io(char *const argv[], char *out, size_t outlen, bool with_stderr)
 {
 	int fds[2], status;
 	pid_t pid;
@@ -34,6 +35,8 @@ static int run(char *const argv[], char *out, size_t outlen)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		dup2(fds[1], STDOUT_FILENO);
+		if (with_stderr)
+			dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
 		close(fds[1]);
 		execv(argv[0], argv);
@@ -46,6 +49,11 @@ static int run(char *const argv[], char *out, size_t outlen)
 	close(fds[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run(char *const argv[], char *out, size_t outlen)
+{
+	return run_io(argv, out, outlen, false);
 }
 
 struct mcase {
@@ -154,6 +162,109 @@ static void test_exec_bad_policy_runs_nothing(void **state)
 	unlink(bad);
 }
 
+static char rules_path[300];
+
+static const char rules_yaml[] =
+	"- rule: Bind outside numactl\n"
+	"  id: T-BIND\n"
+	"  desc: MPOL_BIND from anything but numactl, in a container\n"
+	"  condition: evt.syscall = set_mempolicy and mpol.mode = MPOL_BIND\n"
+	"             and container.id != host and not proc.name in (numactl)\n"
+	"  output: bind by %proc.name\n"
+	"  priority: WARNING\n"
+	"- rule: Process only\n"
+	"  id: T-PROC\n"
+	"  desc: nothing seccomp can test\n"
+	"  condition: proc.name = evil\n"
+	"  output: x\n"
+	"  priority: WARNING\n"
+	"- rule: Bind or process\n"
+	"  id: T-WHOLE\n"
+	"  desc: seccomp part holds for every call\n"
+	"  condition: proc.name = evil or mpol.mode = MPOL_BIND\n"
+	"  output: x\n"
+	"  priority: WARNING\n";
+
+/* Run numaguard with args (NULL-terminated after the verb), stderr merged into out. */
+static int ng(char *out, size_t outlen, const char *a1, ...)
+{
+	char *argv[32];
+	size_t k = 0;
+	va_list ap;
+
+	argv[k++] = (char *)numaguard;
+	argv[k++] = (char *)a1;
+	va_start(ap, a1);
+	while (k < 31 && (argv[k] = va_arg(ap, char *)) != NULL)
+		k++;
+	va_end(ap);
+	argv[k] = NULL;
+	return run_io(argv, out, outlen, true);
+}
+
+/* A rule whose container and process tests are dropped: still blocks every BIND, notes say so. */
+static void test_rule_broadened(void **state)
+{
+	char out[4096];
+
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
+			    rules_path, "--rule", "T-BIND", "--format", "pfc", NULL),
+			 0);
+	assert_non_null(strstr(out, "container.id"));
+	assert_non_null(strstr(out, "not proc.name"));
+	assert_non_null(strstr(out, "MORE set_mempolicy calls"));
+	assert_non_null(strstr(out, "& 0xffff1fff == 2"));
+
+	const char *prefix[] = { numaguard, "exec", "--no-default-rules", "--rules", rules_path,
+				 "--rule", "T-BIND", "--" };
+	char *argv[] = { (char *)prefix[0], (char *)prefix[1], (char *)prefix[2], (char *)prefix[3],
+			 (char *)prefix[4], (char *)prefix[5], (char *)prefix[6], (char *)prefix[7],
+			 (char *)mpol_call, "0x8002", "2", "0", NULL };
+
+	assert_int_equal(run(argv, out, sizeof(out)), 1);
+	assert_string_equal(out, "EPERM\n");
+	argv[9] = "3";
+	assert_int_equal(run(argv, out, sizeof(out)), 0);
+	assert_string_equal(out, "ok\n");
+}
+
+static void test_rule_refusals(void **state)
+{
+	char out[4096];
+
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
+			    rules_path, "--rule", "T-PROC", NULL),
+			 1);
+	assert_non_null(strstr(out, "nothing in the condition can be tested by seccomp"));
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
+			    rules_path, "--rule", "T-WHOLE", NULL),
+			 1);
+	assert_non_null(strstr(out, "--accept-whole-syscall-block"));
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
+			    rules_path, "--rule", "T-WHOLE", "--accept-whole-syscall-block",
+			    "--format", "pfc", NULL),
+			 0);
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
+			    rules_path, "--rule", "T-NONE", NULL),
+			 1);
+	assert_non_null(strstr(out, "no rule with id or name 'T-NONE'"));
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--policy", policy_path,
+			    "--format", "systemd", NULL),
+			 1);
+	assert_non_null(strstr(out, "blocks EVERY set_mempolicy call"));
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--policy", policy_path,
+			    "--rule", "T-BIND", NULL),
+			 1);
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--policy", policy_path,
+			    "--format", "xml", NULL),
+			 1);
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--policy",
+			    "/nonexistent/policy.yaml", NULL),
+			 1);
+	assert_non_null(strstr(out, "/nonexistent/policy.yaml"));
+	assert_int_equal(ng(out, sizeof(out), "exec", "--policy", policy_path, NULL), 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +273,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_exported_bpf),
 		cmocka_unit_test(test_exec_exit_status),
 		cmocka_unit_test(test_exec_bad_policy_runs_nothing),
+		cmocka_unit_test(test_rule_broadened),
+		cmocka_unit_test(test_rule_refusals),
 	};
 	int r;
 
@@ -188,9 +301,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(bpf_path, sizeof(bpf_path), "%s/deny-bind.bpf", tmpdir);
+	snprintf(rules_path, sizeof(rules_path), "%s/rules.yaml", tmpdir);
+	{
+		FILE *f = fopen(rules_path, "w");
+
+		if (!f || fputs(rules_yaml, f) < 0 || fclose(f) != 0) {
+			perror(rules_path);
+			return 1;
+		}
+	}
 	snprintf(policy_path, sizeof(policy_path), "%s/policies/deny-bind.yaml", srcdir);
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(bpf_path);
+	unlink(rules_path);
 	rmdir(tmpdir);
 	return r;
 }

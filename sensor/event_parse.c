@@ -204,6 +204,8 @@ static bool integer(struct jp *j, bool neg_ok, int64_t *sv, uint64_t *uv, const 
 	tmp[n] = '\0';
 	char *end;
 	errno = 0;
+	/* Errors point at the number, not past it. */
+	j->p = s;
 	if (tmp[0] == '-') {
 		if (!neg_ok)
 			return fail(j, "%s must not be negative", what);
@@ -221,6 +223,7 @@ static bool integer(struct jp *j, bool neg_ok, int64_t *sv, uint64_t *uv, const 
 		if (neg_ok && v > INT64_MAX)
 			return fail(j, "%s out of range", what);
 	}
+	j->p = s + n;
 	return true;
 }
 

@@ -212,10 +212,13 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 		e->cmdline[n] = '\0';
 		ng_event_set(e, NG_F_PROC_CMDLINE);
 	}
+	if ((r.flags & (NG_R_EXE | NG_R_ARGV)) == (NG_R_EXE | NG_R_ARGV))
+		e->kernel_captured |= NG_KC_PROC;
 	if (r.flags & NG_R_CGROUP) {
 		join_parts(e->cgroup, sizeof(e->cgroup), r.cgroup, sizeof(r.cgroup), r.cgroup_nparts,
 			   r.flags & NG_R_CGROUP_TRUNC);
 		ng_event_set(e, NG_F_CONTAINER_CGROUP);
+		e->kernel_captured |= NG_KC_CGROUP;
 	}
 	e->cgroup_id = r.cgroup_id;
 	e->start_boot_ns = r.start_boot;

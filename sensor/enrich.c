@@ -699,18 +699,41 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 	if (!ng_event_has(e, NG_F_PROC_PID))
 		return;
 
+	/*
+	 * What the kernel captured at the call wins over /proc, which may
+	 * already show another image or nothing at all. A kernel cgroup path of
+	 * "/" is the cgroup v2 root: on a cgroup v1 host that is every process,
+	 * so /proc's v1 lines decide there.
+	 */
+	bool kernel_proc = (e->kernel_captured & NG_KC_PROC) == NG_KC_PROC;
+	bool kernel_cg = (e->kernel_captured & NG_KC_CGROUP) && strcmp(e->cgroup, "/") != 0;
+	if (kernel_cg) {
+		struct ng_container kc;
+		ng_cgroup_parse(e->cgroup, &kc);
+		memcpy(e->container_id, kc.id, sizeof(e->container_id));
+		memcpy(e->pod_uid, kc.pod_uid, sizeof(e->pod_uid));
+		e->runtime = kc.runtime;
+		set_str_fields(e);
+		if (kernel_proc)
+			return;
+	}
+
 	/* Start empty: whatever cannot be read stays "" rather than stale. */
-	e->exepath[0] = e->cmdline[0] = e->cgroup[0] = e->container_id[0] = e->pod_uid[0] = '\0';
-	e->runtime = NG_RUNTIME_UNKNOWN;
+	if (!kernel_proc)
+		e->exepath[0] = e->cmdline[0] = '\0';
+	if (!kernel_cg) {
+		e->cgroup[0] = e->container_id[0] = e->pod_uid[0] = '\0';
+		e->runtime = NG_RUNTIME_UNKNOWN;
+	}
 	set_str_fields(e);
 
-	p = (struct proc_entry *)cache_find(&en->proc, pk, now);
-	c = (struct cgroup_entry *)cache_find(&en->cgroup, ck, now);
+	p = kernel_proc ? NULL : (struct proc_entry *)cache_find(&en->proc, pk, now);
+	c = kernel_cg ? NULL : (struct cgroup_entry *)cache_find(&en->cgroup, ck, now);
 	en->st.proc_hits += p != NULL;
 	en->st.cgroup_hits += c != NULL;
 	en->st.proc_misses += p == NULL;
 	en->st.cgroup_misses += c == NULL;
-	if (!p || !c) {
+	if ((!p && !kernel_proc) || (!c && !kernel_cg)) {
 		/* Without a start time nothing proves /proc/PID is still the caller. */
 		if (!e->start_boot_ns)
 			en->st.unverified++;
@@ -718,12 +741,12 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 			en->st.gone++;
 	}
 	/* Only what was read from the verified process is cached; a gone process leaves nothing. */
-	if (!p && pfd >= 0) {
+	if (!p && !kernel_proc && pfd >= 0) {
 		p = (struct proc_entry *)cache_put(&en->proc, pk, 0);
 		read_exe(pfd, e, p->exepath);
 		read_cmdline(pfd, e, p->cmdline);
 	}
-	if (!c && pfd >= 0) {
+	if (!c && !kernel_cg && pfd >= 0) {
 		c = (struct cgroup_entry *)cache_put(&en->cgroup, ck, now + en->cgroup_ttl_ns);
 		cgroup_identity(en, pfd, c);
 	}
@@ -732,8 +755,20 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 		memcpy(e->exepath, p->exepath, sizeof(e->exepath));
 		memcpy(e->cmdline, p->cmdline, sizeof(e->cmdline));
 	}
-	if (c)
+	if (c) {
 		put_container(e, c);
+	} else if (e->kernel_captured & NG_KC_CGROUP) {
+		/*
+		 * /proc had nothing (the process is gone): fall back to the kernel's
+		 * v2 root. Exact on cgroup v2 hosts; on v1 hosts the best there is.
+		 */
+		struct ng_container kc;
+		ng_cgroup_parse("/", &kc);
+		strcpy(e->cgroup, "/");
+		memcpy(e->container_id, kc.id, sizeof(e->container_id));
+		memcpy(e->pod_uid, kc.pod_uid, sizeof(e->pod_uid));
+		e->runtime = kc.runtime;
+	}
 	if (pfd >= 0)
 		close(pfd);
 }

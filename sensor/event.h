@@ -70,6 +70,10 @@ enum ng_runtime {
 	NG_RUNTIME__MAX,
 };
 
+/* ng_event.kernel_captured bits. */
+#define NG_KC_PROC 0x1   /* proc.exepath and proc.cmdline */
+#define NG_KC_CGROUP 0x2 /* container.cgroup */
+
 struct ng_event {
 	uint64_t present; /* bit (1 << enum ng_field_id) set when the field holds a value */
 
@@ -120,6 +124,7 @@ struct ng_event {
 	uint64_t cgroup_id;
 	uint64_t start_boot_ns; /* process start, CLOCK_BOOTTIME ns: tells a reused pid apart */
 	uint64_t exec_id;       /* changes on every execve: cached exe/cmdline are per (pid, exec_id) */
+	uint8_t kernel_captured; /* NG_KC_*: what decode took from the kernel record, not /proc */
 };
 
 #endif

@@ -73,7 +73,7 @@ elif [ ! -x /bin/busybox ] && ! command -v busybox >/dev/null 2>&1; then
 elif [ "$(id -u)" != 0 ]; then
 	runc_reason="runc needs root to create containers here"
 elif [ ! -x "$trigger" ]; then
-	runc_reason="no statically linked trigger was built (static glibc missing)"
+	runc_reason="no statically linked trigger was built (sanitizer build, or no static glibc)"
 fi
 
 cases="2:EPERM 0x8002:EPERM 0x4002:EPERM 0x100000002:EPERM 3:ok 1:ok"

@@ -26,9 +26,10 @@ int64_t ng_boot_to_realtime_offset(void)
 	return ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000ll + (rt.tv_nsec - bt.tv_nsec);
 }
 
+/* comm may arrive without its NUL (the record is a trust boundary): keep at most 15 bytes. */
 static void copy_comm(char *dst, const char *src)
 {
-	size_t n = strnlen(src, 16);
+	size_t n = strnlen(src, NG_COMM_LEN - 1);
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }

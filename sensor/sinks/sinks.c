@@ -52,7 +52,7 @@ struct sink {
 	atomic_bool down; /* last delivery attempt failed */
 	_Atomic uint64_t queued, written, dropped, dropped_alerts, lost, reconnects, errors;
 	atomic_int last_error;
-	struct ng_rec *inflight; /* owned by the writer; freed by drain if the writer was cancelled */
+	struct ng_rec *inflight; /* the record the writer is sending */
 
 	/* Drop reporting, under owner->emit_mu. */
 	uint64_t unrep_alerts, unrep_events, first_seq, last_seq;
@@ -78,6 +78,7 @@ struct ng_sinks {
 
 	atomic_bool abandon; /* drain deadline passed: writers give up */
 	bool drained;
+	bool stuck; /* a writer could not be stopped */
 	uint64_t lost_at_drain;
 };
 
@@ -207,7 +208,6 @@ static void *writer_main(void *arg)
 	bool ever_connected = k->conn.fd >= 0;
 	size_t off = 0;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
 		if (!k->inflight) {
 			k->inflight = ng_queue_pop(&k->q, IO_SLICE_MS);
@@ -659,9 +659,16 @@ uint64_t ng_sinks_drain(struct ng_sinks *s, int timeout_ms)
 			continue;
 		for (int t = 0; t < 3 * IO_SLICE_MS / 10 && !atomic_load(&k->done); t++)
 			sleep_ms(10);
-		/* Only a write(2) to a stalled stdout pipe or file can still be blocked. */
-		if (!atomic_load(&k->done))
-			pthread_cancel(k->thr);
+		if (!atomic_load(&k->done)) {
+			/*
+			 * Only a write(2) to a regular file on a hung device (a dead NFS
+			 * server) can still be blocked. Leave that thread and its sink
+			 * alone; ng_sinks_close() then leaks the sink set rather than
+			 * free memory the thread still uses.
+			 */
+			s->stuck = true;
+			continue;
+		}
 		pthread_join(k->thr, NULL);
 		k->thr_started = false;
 		uint64_t l = 0;
@@ -691,6 +698,8 @@ void ng_sinks_close(struct ng_sinks *s)
 	if (!s)
 		return;
 	ng_sinks_drain(s, DRAIN_DEFAULT_MS);
+	if (s->stuck)
+		return;
 	/* Writers of a failed open may still run: ng_sinks_drain() skipped them. */
 	for (size_t i = 0; i < s->n; i++) {
 		struct sink *k = &s->v[i];

@@ -5,10 +5,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -51,6 +52,38 @@ static int open_file(const char *path)
 	/* 0600: alerts name processes, users and containers of the whole host. */
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * stdout is shared with whoever started the sensor, so its file description
+ * must not be switched to O_NONBLOCK. A pipe, FIFO or terminal is opened
+ * again through /proc, which gives a description of our own; a socket (a
+ * journald stream) takes MSG_DONTWAIT per call; a regular file never blocks
+ * for long. Either way a stalled reader cannot hold the writer past its
+ * timeout.
+ */
+static int open_stdout(struct ng_conn *c)
+{
+	struct stat st;
+	c->fd = STDOUT_FILENO;
+	c->own_fd = false;
+	c->out_kind = NG_OUT_FILE;
+	if (fstat(STDOUT_FILENO, &st) < 0)
+		return -errno;
+	if (S_ISSOCK(st.st_mode)) {
+		c->out_kind = NG_OUT_SOCKET;
+	} else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+		int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (fd >= 0) {
+			c->fd = fd;
+			c->own_fd = true;
+			c->out_kind = NG_OUT_NONBLOCK;
+		} else {
+			/* No /proc: poll, then write at most PIPE_BUF, which cannot block. */
+			c->out_kind = NG_OUT_POLLED;
+		}
+	}
+	return 0;
 }
 
 static int connect_inet(struct ng_conn *c, int timeout_ms)
@@ -113,11 +146,8 @@ int ng_conn_open(struct ng_conn *c, int timeout_ms)
 {
 	switch (c->tr) {
 	case NG_TR_STREAM:
-		if (!c->path) {
-			c->fd = STDOUT_FILENO;
-			c->own_fd = false;
-			return 0;
-		}
+		if (!c->path)
+			return open_stdout(c);
 		c->fd = open_file(c->path);
 		c->own_fd = true;
 		return c->fd < 0 ? c->fd : 0;
@@ -167,22 +197,35 @@ int ng_conn_reopen(struct ng_conn *c)
 	return 0;
 }
 
-static int send_stream(struct ng_conn *c, const char *rec, size_t len, size_t *off)
+static int send_stream(struct ng_conn *c, const char *rec, size_t len, size_t *off,
+		       int timeout_ms)
 {
 	while (*off < len) {
-		/*
-		 * stdout may be a pipe whose reader stalls; the writer thread may
-		 * block here, and ng_sinks_drain() cancels it at its deadline.
-		 */
-		int old;
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-		ssize_t n = write(c->fd, rec + *off, len - *off);
-		int e = errno;
-		pthread_setcancelstate(old, NULL);
+		size_t want = len - *off;
+		ssize_t n;
+		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+		switch (c->out_kind) {
+		case NG_OUT_SOCKET:
+			n = send(c->fd, rec + *off, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+			break;
+		case NG_OUT_POLLED:
+			if (poll(&p, 1, timeout_ms) == 0)
+				return -EAGAIN;
+			n = write(c->fd, rec + *off, want < PIPE_BUF ? want : PIPE_BUF);
+			break;
+		default:
+			n = write(c->fd, rec + *off, want);
+			break;
+		}
 		if (n < 0) {
+			int e = errno;
 			if (e == EINTR)
 				continue;
-			return e == EAGAIN ? -EAGAIN : -e;
+			if (e != EAGAIN)
+				return -e;
+			if (poll(&p, 1, timeout_ms) == 0)
+				return -EAGAIN;
+			continue;
 		}
 		*off += (size_t)n;
 	}
@@ -208,7 +251,7 @@ static int udp_confirm(struct ng_conn *c, int timeout_ms)
 int ng_conn_send(struct ng_conn *c, const char *rec, size_t len, size_t *off, int timeout_ms)
 {
 	if (c->tr == NG_TR_STREAM)
-		return send_stream(c, rec, len, off);
+		return send_stream(c, rec, len, off, timeout_ms);
 	if (c->tr == NG_TR_TCP && *off == 0) {
 		/*
 		 * A syslog collector never sends: a readable socket means it closed

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -396,20 +397,25 @@ static void fake_exec_id_invalidates(void **state)
 static void fake_cgroup_expires_and_follows_cgroup_id(void **state)
 {
 	struct fake *fk = *state;
-	struct ng_enrich_opts o = { .cgroup_ttl_ms = 50 };
+	struct ng_enrich_opts o = { .cgroup_ttl_ms = 400 };
 	struct ng_enricher *en = new_enricher(fk, &o);
 	struct ng_event e = event_for(4250, START, 1);
+	struct timespec t0, t1;
 
 	e.cgroup_id = 77;
 	fake_pid(fk, 4250, START, "/bin/sh", "sh", 2, "hybrid-host-session");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ng_enrich(en, &e);
 	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
 
 	/* Moved into a container's cgroup. Same cgroup_id (v1 move): cached until expiry. */
 	fake_set_cgroup(fk, 4250, "hybrid-docker-v1");
 	ng_enrich(en, &e);
-	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
-	usleep(80 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Only meaningful if this machine did not stall past the expiry in between. */
+	if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 400)
+		assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	usleep(500 * 1000);
 	ng_enrich(en, &e);
 	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
 
@@ -515,10 +521,13 @@ static void cache_is_bounded(void **state)
 	e = event_for(4253, START, 0);
 	ng_enrich(en, &e);
 	before = mallinfo2();
-	/* 100k distinct (pid, start, exec_id) keys: a storm of short-lived images. */
+	/*
+	 * 100k distinct (pid, start, exec_id) keys: a storm of short-lived
+	 * images; and 5000 distinct cgroup keys, each used for 20 events.
+	 */
 	for (uint64_t i = 1; i <= 100000; i++) {
 		e = event_for(4253, START, i);
-		e.cgroup_id = i;
+		e.cgroup_id = i / 20 + 1;
 		ng_enrich(en, &e);
 	}
 	after = mallinfo2();
@@ -527,7 +536,9 @@ static void cache_is_bounded(void **state)
 	assert_true(st.proc_entries <= 64);
 	assert_true(st.cgroup_entries <= 64);
 	assert_int_equal(st.proc_misses, 100001);
-	assert_true(st.evictions >= 2 * (100001 - 64));
+	assert_int_equal(st.cgroup_misses, 5002);
+	assert_int_equal(st.cgroup_hits, 100001 - 5002);
+	assert_true(st.evictions >= (100001 - 64) + (5002 - 64));
 	/* No allocation is kept per key. */
 	assert_true(after.uordblks <= before.uordblks + 4096);
 	ng_enricher_free(en);

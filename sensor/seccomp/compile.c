@@ -487,11 +487,14 @@ static struct dnf dnf_from_lits(struct cctx *c, unsigned arg, struct lits *ls)
 	return d;
 }
 
+/* Values in one `mpol.mode in (…)`; the complement of k points has k + 1 intervals. */
+#define MODE_VALUES_MAX 128
+
 /* mpol.mode: a signed set of values → cubes over the 32-bit mode with the flag bits free. */
 static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct dnf *out)
 {
 	/* Sorted, disjoint signed intervals of the field values that satisfy the atom. */
-	int64_t lo[64], hi[64];
+	int64_t lo[MODE_VALUES_MAX + 1], hi[MODE_VALUES_MAX + 1];
 	unsigned k = 0;
 	int64_t v = n->nvalues ? n->values[0].num : 0;
 
@@ -521,10 +524,14 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 	case NG_OP_IN:
 	case NG_OP_INTERSECTS: {
 		/* Points, sorted; a mode is one value, so intersects means in. */
-		int64_t pts[64];
+		int64_t pts[MODE_VALUES_MAX];
 		unsigned np = 0;
 
-		for (size_t i = 0; i < n->nvalues && np < 64; i++) {
+		if (n->nvalues > MODE_VALUES_MAX) {
+			oom(c, -E2BIG);
+			return false;
+		}
+		for (size_t i = 0; i < n->nvalues; i++) {
 			if (n->values[i].is_str)
 				return false;
 			pts[np++] = n->values[i].num;
@@ -545,7 +552,7 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 	}
 	if (!pos) {
 		/* Complement over int64. */
-		int64_t nlo[65], nhi[65];
+		int64_t nlo[MODE_VALUES_MAX + 1], nhi[MODE_VALUES_MAX + 1];
 		unsigned nk = 0;
 		int64_t next = INT64_MIN;
 		bool open = true;
@@ -560,7 +567,7 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 		}
 		if (open)
 			nlo[nk] = next, nhi[nk++] = INT64_MAX;
-		k = nk < 64 ? nk : 64;
+		k = nk;
 		memcpy(lo, nlo, k * sizeof(*lo));
 		memcpy(hi, nhi, k * sizeof(*hi));
 	}
@@ -813,9 +820,10 @@ int ng_sc_compile(const struct ng_node *cond, struct ng_sc_filter *f, char *err,
 
 	if (r == -E2BIG || (!r && d.n > NG_SC_MAX_CLAUSES)) {
 		snprintf(err, errlen,
-			 "the condition expands to more than %d seccomp rules; simplify the mode, "
-			 "flags and maxnode tests",
-			 NG_SC_MAX_CLAUSES);
+			 "the condition is too large for a seccomp filter (more than %d rules, or "
+			 "more than %d values in one mpol.mode list); simplify the mode, flags and "
+			 "maxnode tests",
+			 NG_SC_MAX_CLAUSES, MODE_VALUES_MAX);
 		r = -E2BIG;
 		goto out;
 	}

@@ -25,7 +25,7 @@
 
 /* Tree building: a pool of nodes and values, reset per test. */
 static struct ng_node pool[64];
-static struct ng_value vpool[64];
+static struct ng_value vpool[512];
 static size_t npool, nvpool;
 
 static const struct ng_node *cmp(enum ng_field_id f, enum ng_op op, size_t n, ...)
@@ -398,6 +398,27 @@ static void test_notes_name_the_dropped_parts(void **s)
 	npool = nvpool = 0;
 }
 
+/* A long list: every listed value (and no other) is blocked; past the limit it is refused. */
+static const struct ng_node *mode_list(size_t n, int64_t first)
+{
+	struct ng_node *x = &pool[npool++];
+
+	memset(x, 0, sizeof(*x));
+	x->kind = NG_NODE_CMP;
+	x->field = NG_F_MPOL_MODE;
+	x->op = NG_OP_IN;
+	x->values = &vpool[nvpool];
+	x->nvalues = n;
+	for (size_t i = 0; i < n; i++)
+		vpool[nvpool++] = (struct ng_value){ .num = first + (int64_t)(i * 3) };
+	return x;
+}
+static void test_long_mode_list(void **s)
+{
+	check(NOT(mode_list(128, -200)), 0, EXACT);
+	expect_error(mode_list(129, 0), -E2BIG);
+}
+
 static void test_nothing_expressible(void **s)
 {
 	expect_error(str_cmp(NG_F_PROC_NAME, "x"), -ENOEXEC);
@@ -453,6 +474,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_broadens),
 		cmocka_unit_test(test_unknown_under_or),
 		cmocka_unit_test(test_notes_name_the_dropped_parts),
+		cmocka_unit_test(test_long_mode_list),
 		cmocka_unit_test(test_nothing_expressible),
 		cmocka_unit_test(test_never_matches),
 		cmocka_unit_test(test_whole_syscall_detected),

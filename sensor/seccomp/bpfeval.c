@@ -7,7 +7,7 @@
 int ng_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_data *d,
 	       uint32_t *ret)
 {
-	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = { 0 };
+	uint32_t A = 0, X = 0, M[BPF_MEMWORDS] = {0};
 
 	if (n == 0 || n > BPF_MAXINSNS)
 		return -EINVAL;
@@ -18,7 +18,8 @@ int ng_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_da
 		switch (BPF_CLASS(in->code)) {
 		case BPF_LD:
 			if (in->code == (BPF_LD | BPF_W | BPF_ABS)) {
-				/* The kernel accepts only aligned 32-bit loads inside seccomp_data. */
+				/* The kernel accepts only aligned 32-bit loads inside seccomp_data.
+				 */
 				if (k % 4 || k > sizeof(*d) - 4)
 					return -EINVAL;
 				memcpy(&A, (const char *)d + k, 4);
@@ -52,9 +53,15 @@ int ng_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_da
 			break;
 		case BPF_ALU:
 			switch (BPF_OP(in->code)) {
-			case BPF_ADD: A += src; break;
-			case BPF_SUB: A -= src; break;
-			case BPF_MUL: A *= src; break;
+			case BPF_ADD:
+				A += src;
+				break;
+			case BPF_SUB:
+				A -= src;
+				break;
+			case BPF_MUL:
+				A *= src;
+				break;
 			case BPF_DIV:
 				if (src == 0)
 					return -EINVAL;
@@ -65,13 +72,26 @@ int ng_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_da
 					return -EINVAL;
 				A %= src;
 				break;
-			case BPF_AND: A &= src; break;
-			case BPF_OR: A |= src; break;
-			case BPF_XOR: A ^= src; break;
-			case BPF_LSH: A = src < 32 ? A << src : 0; break;
-			case BPF_RSH: A = src < 32 ? A >> src : 0; break;
-			case BPF_NEG: A = -A; break;
-			default: return -EINVAL;
+			case BPF_AND:
+				A &= src;
+				break;
+			case BPF_OR:
+				A |= src;
+				break;
+			case BPF_XOR:
+				A ^= src;
+				break;
+			case BPF_LSH:
+				A = src < 32 ? A << src : 0;
+				break;
+			case BPF_RSH:
+				A = src < 32 ? A >> src : 0;
+				break;
+			case BPF_NEG:
+				A = -A;
+				break;
+			default:
+				return -EINVAL;
 			}
 			break;
 		case BPF_JMP: {
@@ -85,11 +105,20 @@ int ng_bpf_run(const struct sock_filter *prog, size_t n, const struct seccomp_da
 				break;
 			}
 			switch (BPF_OP(in->code)) {
-			case BPF_JEQ: cond = A == src; break;
-			case BPF_JGT: cond = A > src; break;
-			case BPF_JGE: cond = A >= src; break;
-			case BPF_JSET: cond = (A & src) != 0; break;
-			default: return -EINVAL;
+			case BPF_JEQ:
+				cond = A == src;
+				break;
+			case BPF_JGT:
+				cond = A > src;
+				break;
+			case BPF_JGE:
+				cond = A >= src;
+				break;
+			case BPF_JSET:
+				cond = (A & src) != 0;
+				break;
+			default:
+				return -EINVAL;
 			}
 			if (jt >= n - pc - 1 || jf >= n - pc - 1)
 				return -EINVAL;

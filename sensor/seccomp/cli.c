@@ -37,8 +37,9 @@ static void print_notes(const char *verb, const struct ng_sc_filter *f,
 		const char *nl = strchr(s, '\n');
 		int n = nl ? (int)(nl - s) : (int)strlen(s);
 
-		fprintf(stderr, "numaguard %s: note: not testable by seccomp, taken as true: %.*s\n",
-			verb, n, s);
+		fprintf(stderr,
+			"numaguard %s: note: not testable by seccomp, taken as true: %.*s\n", verb,
+			n, s);
 		s += n + (nl ? 1 : 0);
 	}
 	if (f->broadened)
@@ -73,15 +74,17 @@ static int load_source(const char *verb, const struct source *src, struct ng_sc_
 	int r;
 
 	if (!!src->rule == !!src->policy) {
-		fprintf(stderr, "numaguard %s: give exactly one of --rule ID or --policy FILE; see "
-				"'numaguard %s --help'\n",
+		fprintf(stderr,
+			"numaguard %s: give exactly one of --rule ID or --policy FILE; see "
+			"'numaguard %s --help'\n",
 			verb, verb);
 		return NG_EXIT_USAGE;
 	}
 	if (src->policy) {
 		if (src->nrules || src->no_defaults) {
-			fprintf(stderr, "numaguard %s: --rules and --no-default-rules go with "
-					"--rule, not --policy\n",
+			fprintf(stderr,
+				"numaguard %s: --rules and --no-default-rules go with "
+				"--rule, not --policy\n",
 				verb);
 			return NG_EXIT_USAGE;
 		}
@@ -99,8 +102,10 @@ static int load_source(const char *verb, const struct source *src, struct ng_sc_
 	}
 
 	struct ng_engine_opts eo = {
-		.paths = src->rules, .npaths = src->nrules, .no_defaults = src->no_defaults,
-		.diag = stderr,
+	    .paths = src->rules,
+	    .npaths = src->nrules,
+	    .no_defaults = src->no_defaults,
+	    .diag = stderr,
 	};
 	struct ng_engine *eng = NULL;
 	const char *name = NULL;
@@ -114,8 +119,9 @@ static int load_source(const char *verb, const struct source *src, struct ng_sc_
 	}
 	cond = ng_engine_rule_condition(eng, src->rule, &name, NULL);
 	if (!cond) {
-		fprintf(stderr, "numaguard %s: no rule with id or name '%s'; 'numaguard rules list' "
-				"shows the loaded rules\n",
+		fprintf(stderr,
+			"numaguard %s: no rule with id or name '%s'; 'numaguard rules list' "
+			"shows the loaded rules\n",
 			verb, src->rule);
 		ng_engine_free(eng);
 		return NG_EXIT_USAGE;
@@ -124,8 +130,9 @@ static int load_source(const char *verb, const struct source *src, struct ng_sc_
 	r = ng_sc_compile(cond, f, err, sizeof(err));
 	ng_engine_free(eng);
 	if (r < 0) {
-		fprintf(stderr, "numaguard %s: cannot compile rule '%s' into a seccomp filter: %s\n",
-			verb, src->rule, err);
+		fprintf(stderr,
+			"numaguard %s: cannot compile rule '%s' into a seccomp filter: %s\n", verb,
+			src->rule, err);
 		ng_sc_filter_free(f);
 		return r == -ENOMEM ? NG_EXIT_RUNTIME : NG_EXIT_USAGE;
 	}
@@ -201,50 +208,53 @@ static int write_out(const char *path, const struct ng_buf *b, bool binary)
 
 static void generate_help(FILE *out)
 {
-	fprintf(out,
-		"Usage: numaguard seccomp generate (--rule ID [--rules PATH]... [--no-default-rules]\n"
-		"                                   | --policy FILE)\n"
-		"                                  [--format oci|bpf|pfc|systemd] [-o FILE]\n"
-		"                                  [--accept-whole-syscall-block]\n\n"
-		"Compile the set_mempolicy argument tests of a rule or policy into a seccomp\n"
-		"filter covering every ABI of this host. Parts of a rule that seccomp cannot test\n"
-		"(node lists, process, user or container identity) are listed on stderr and taken\n"
-		"as true: the filter then acts on more calls than the rule matches, never fewer.\n\n"
-		"  --rule ID        a rule, by id or name, from the embedded rules and --rules files\n"
-		"  --rules PATH     load this rule file too (repeatable)\n"
-		"  --no-default-rules  do not load the embedded rules\n"
-		"  --policy FILE    an enforcement policy (policies/*.yaml)\n"
-		"  --format F       oci (default): runtime-spec linux.seccomp JSON for runc, crun,\n"
-		"                   Docker, Kubernetes Localhost profiles; bpf: raw struct\n"
-		"                   sock_filter[]; pfc: libseccomp pseudo code; systemd: a drop-in\n"
-		"                   that blocks EVERY set_mempolicy call (needs\n"
-		"                   --accept-whole-syscall-block)\n"
-		"  -o FILE          write there instead of stdout\n"
-		"  --accept-whole-syscall-block  allow a filter that blocks every set_mempolicy call\n\n"
-		"Examples:\n"
-		"  numaguard seccomp generate --policy policies/deny-bind.yaml --format oci -o bind.json\n"
-		"  numaguard seccomp generate --rule NG-0001 --format pfc\n");
+	fprintf(
+	    out,
+	    "Usage: numaguard seccomp generate (--rule ID [--rules PATH]... [--no-default-rules]\n"
+	    "                                   | --policy FILE)\n"
+	    "                                  [--format oci|bpf|pfc|systemd] [-o FILE]\n"
+	    "                                  [--accept-whole-syscall-block]\n\n"
+	    "Compile the set_mempolicy argument tests of a rule or policy into a seccomp\n"
+	    "filter covering every ABI of this host. Parts of a rule that seccomp cannot test\n"
+	    "(node lists, process, user or container identity) are listed on stderr and taken\n"
+	    "as true: the filter then acts on more calls than the rule matches, never fewer.\n\n"
+	    "  --rule ID        a rule, by id or name, from the embedded rules and --rules files\n"
+	    "  --rules PATH     load this rule file too (repeatable)\n"
+	    "  --no-default-rules  do not load the embedded rules\n"
+	    "  --policy FILE    an enforcement policy (policies/*.yaml)\n"
+	    "  --format F       oci (default): runtime-spec linux.seccomp JSON for runc, crun,\n"
+	    "                   Docker, Kubernetes Localhost profiles; bpf: raw struct\n"
+	    "                   sock_filter[]; pfc: libseccomp pseudo code; systemd: a drop-in\n"
+	    "                   that blocks EVERY set_mempolicy call (needs\n"
+	    "                   --accept-whole-syscall-block)\n"
+	    "  -o FILE          write there instead of stdout\n"
+	    "  --accept-whole-syscall-block  allow a filter that blocks every set_mempolicy "
+	    "call\n\n"
+	    "Examples:\n"
+	    "  numaguard seccomp generate --policy policies/deny-bind.yaml --format oci -o "
+	    "bind.json\n"
+	    "  numaguard seccomp generate --rule NG-0001 --format pfc\n");
 }
 
 int cmd_seccomp(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "rule", required_argument, NULL, 'r' },
-		{ "rules", required_argument, NULL, 'R' },
-		{ "no-default-rules", no_argument, NULL, 'N' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "accept-whole-syscall-block", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"rule", required_argument, NULL, 'r'},
+	    {"rules", required_argument, NULL, 'R'},
+	    {"no-default-rules", no_argument, NULL, 'N'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"accept-whole-syscall-block", no_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct source src = { 0 };
+	struct source src = {0};
 	enum ng_sc_format fmt = NG_SC_FMT_OCI;
 	const char *out = NULL;
 	struct ng_sc_filter f;
 	struct ng_sc_arches arches;
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	scmp_filter_ctx ctx = NULL;
 	char err[512];
 	int c, r;
@@ -262,7 +272,9 @@ int cmd_seccomp(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': src.rule = optarg; break;
+		case 'r':
+			src.rule = optarg;
+			break;
 		case 'R':
 			if (src.nrules == MAX_RULE_FILES) {
 				fprintf(stderr, "numaguard seccomp: at most %d --rules files\n",
@@ -271,8 +283,12 @@ int cmd_seccomp(int argc, char **argv)
 			}
 			src.rules[src.nrules++] = optarg;
 			break;
-		case 'N': src.no_defaults = true; break;
-		case 'p': src.policy = optarg; break;
+		case 'N':
+			src.no_defaults = true;
+			break;
+		case 'p':
+			src.policy = optarg;
+			break;
 		case 'f':
 			if (strcmp(optarg, "oci") == 0)
 				fmt = NG_SC_FMT_OCI;
@@ -283,15 +299,22 @@ int cmd_seccomp(int argc, char **argv)
 			else if (strcmp(optarg, "systemd") == 0)
 				fmt = NG_SC_FMT_SYSTEMD;
 			else {
-				fprintf(stderr, "numaguard seccomp: unknown format '%s' (oci, bpf, "
-						"pfc, systemd)\n",
+				fprintf(stderr,
+					"numaguard seccomp: unknown format '%s' (oci, bpf, "
+					"pfc, systemd)\n",
 					optarg);
 				return NG_EXIT_USAGE;
 			}
 			break;
-		case 'o': out = optarg; break;
-		case 'A': src.accept_whole = true; break;
-		case 'h': generate_help(stdout); return NG_EXIT_OK;
+		case 'o':
+			out = optarg;
+			break;
+		case 'A':
+			src.accept_whole = true;
+			break;
+		case 'h':
+			generate_help(stdout);
+			return NG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'numaguard seccomp --help'\n");
 			return NG_EXIT_USAGE;
@@ -302,11 +325,12 @@ int cmd_seccomp(int argc, char **argv)
 		return NG_EXIT_USAGE;
 	}
 	if (fmt == NG_SC_FMT_SYSTEMD && !src.accept_whole) {
-		fprintf(stderr,
-			"numaguard seccomp: SystemCallFilter= cannot test arguments, so the systemd "
-			"form blocks EVERY set_mempolicy call; pass --accept-whole-syscall-block to "
-			"accept that, or run the service under 'numaguard exec' for the precise "
-			"filter\n");
+		fprintf(
+		    stderr,
+		    "numaguard seccomp: SystemCallFilter= cannot test arguments, so the systemd "
+		    "form blocks EVERY set_mempolicy call; pass --accept-whole-syscall-block to "
+		    "accept that, or run the service under 'numaguard exec' for the precise "
+		    "filter\n");
 		return NG_EXIT_USAGE;
 	}
 	r = load_source("seccomp", &src, &f);
@@ -327,15 +351,22 @@ int cmd_seccomp(int argc, char **argv)
 		goto out;
 	}
 	if (fmt == NG_SC_FMT_OCI && ng_sc_filter_abi_sensitive(&f))
-		fprintf(stderr, "numaguard seccomp: note: the runtime compiles an OCI profile for all "
-				"ABIs at once; its maxnode/mode_raw tests are exact on x86_64 only "
-				"(x32 and i386 see the low 32 bits); use --format bpf or numaguard exec "
-				"for per-ABI filters\n");
+		fprintf(stderr,
+			"numaguard seccomp: note: the runtime compiles an OCI profile for all "
+			"ABIs at once; its maxnode/mode_raw tests are exact on x86_64 only "
+			"(x32 and i386 see the low 32 bits); use --format bpf or numaguard exec "
+			"for per-ABI filters\n");
 	switch (fmt) {
 	case NG_SC_FMT_BPF:
-	case NG_SC_FMT_PFC: r = ng_sc_export(ctx, fmt, &b); break;
-	case NG_SC_FMT_OCI: r = ng_sc_write_oci(&f, &arches, &b); break;
-	case NG_SC_FMT_SYSTEMD: r = ng_sc_write_systemd(&f, &arches, &b); break;
+	case NG_SC_FMT_PFC:
+		r = ng_sc_export(ctx, fmt, &b);
+		break;
+	case NG_SC_FMT_OCI:
+		r = ng_sc_write_oci(&f, &arches, &b);
+		break;
+	case NG_SC_FMT_SYSTEMD:
+		r = ng_sc_write_systemd(&f, &arches, &b);
+		break;
 	}
 	if (r < 0) {
 		fprintf(stderr, "numaguard seccomp: cannot write the filter: %s\n", strerror(-r));
@@ -355,7 +386,8 @@ static void exec_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: numaguard exec (--rule ID [--rules PATH]... [--no-default-rules]\n"
-		"                       | --policy FILE) [--accept-whole-syscall-block] -- CMD [ARG]...\n\n"
+		"                       | --policy FILE) [--accept-whole-syscall-block] -- CMD "
+		"[ARG]...\n\n"
 		"Run CMD under the seccomp filter of a rule or policy: set no_new_privs, load\n"
 		"the filter (it is inherited by every child and survives execve), then execute\n"
 		"CMD. The exit status is CMD's; 127 when CMD cannot be executed.\n\n"
@@ -366,15 +398,15 @@ static void exec_help(FILE *out)
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "rule", required_argument, NULL, 'r' },
-		{ "rules", required_argument, NULL, 'R' },
-		{ "no-default-rules", no_argument, NULL, 'N' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "accept-whole-syscall-block", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"rule", required_argument, NULL, 'r'},
+	    {"rules", required_argument, NULL, 'R'},
+	    {"no-default-rules", no_argument, NULL, 'N'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"accept-whole-syscall-block", no_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
-	struct source src = { 0 };
+	struct source src = {0};
 	struct ng_sc_filter f;
 	struct ng_sc_arches arches;
 	scmp_filter_ctx ctx = NULL;
@@ -385,7 +417,9 @@ int cmd_exec(int argc, char **argv)
 	/* '+': stop at the first non-option, so CMD's own options are left alone. */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': src.rule = optarg; break;
+		case 'r':
+			src.rule = optarg;
+			break;
 		case 'R':
 			if (src.nrules == MAX_RULE_FILES) {
 				fprintf(stderr, "numaguard exec: at most %d --rules files\n",
@@ -394,10 +428,18 @@ int cmd_exec(int argc, char **argv)
 			}
 			src.rules[src.nrules++] = optarg;
 			break;
-		case 'N': src.no_defaults = true; break;
-		case 'p': src.policy = optarg; break;
-		case 'A': src.accept_whole = true; break;
-		case 'h': exec_help(stdout); return NG_EXIT_OK;
+		case 'N':
+			src.no_defaults = true;
+			break;
+		case 'p':
+			src.policy = optarg;
+			break;
+		case 'A':
+			src.accept_whole = true;
+			break;
+		case 'h':
+			exec_help(stdout);
+			return NG_EXIT_OK;
 		default:
 			fprintf(stderr, "see 'numaguard exec --help'\n");
 			return NG_EXIT_USAGE;
@@ -426,7 +468,8 @@ int cmd_exec(int argc, char **argv)
 		return NG_EXIT_RUNTIME;
 	}
 	ng_sc_filter_free(&f);
-	/* Without no_new_privs an unprivileged process may not install a filter, and a setuid CMD could shed it. */
+	/* Without no_new_privs an unprivileged process may not install a filter, and a setuid CMD
+	 * could shed it. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		fprintf(stderr, "numaguard exec: cannot set no_new_privs: %s\n", strerror(errno));
 		seccomp_release(ctx);
@@ -435,8 +478,9 @@ int cmd_exec(int argc, char **argv)
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0) {
-		fprintf(stderr, "numaguard exec: the kernel refused the seccomp filter: %s (is "
-				"CONFIG_SECCOMP_FILTER enabled?)\n",
+		fprintf(stderr,
+			"numaguard exec: the kernel refused the seccomp filter: %s (is "
+			"CONFIG_SECCOMP_FILTER enabled?)\n",
 			strerror(-r));
 		return NG_EXIT_RUNTIME;
 	}

@@ -14,8 +14,8 @@ enum lit_kind { LIT_NONE, LIT_CMP, LIT_CUBE };
 struct lit {
 	enum lit_kind kind;
 	enum scmp_compare op; /* LIT_CMP */
-	uint64_t a;           /* LIT_CMP: datum; LIT_CUBE: mask */
-	uint64_t b;           /* LIT_CUBE: value (a subset of mask) */
+	uint64_t a;	      /* LIT_CMP: datum; LIT_CUBE: mask */
+	uint64_t b;	      /* LIT_CUBE: value (a subset of mask) */
 };
 
 struct term {
@@ -34,7 +34,7 @@ struct lits {
 
 struct cctx {
 	struct ng_sc_filter *f;
-	int err;          /* first error: -ENOMEM or -E2BIG */
+	int err;	  /* first error: -ENOMEM or -E2BIG */
 	unsigned usable;  /* comparisons seccomp can test */
 	unsigned dropped; /* comparisons replaced by true */
 };
@@ -91,8 +91,8 @@ static void dnf_free(struct dnf *d)
 
 static struct dnf dnf_true(struct cctx *c)
 {
-	struct dnf d = { 0 };
-	struct term t = { 0 };
+	struct dnf d = {0};
+	struct term t = {0};
 
 	dnf_push(c, &d, &t);
 	return d;
@@ -100,8 +100,8 @@ static struct dnf dnf_true(struct cctx *c)
 
 static struct dnf dnf_lit(struct cctx *c, unsigned arg, struct lit l)
 {
-	struct dnf d = { 0 };
-	struct term t = { 0 };
+	struct dnf d = {0};
+	struct term t = {0};
 
 	t.arg[arg] = l;
 	dnf_push(c, &d, &t);
@@ -189,9 +189,9 @@ static void range_cubes(struct cctx *c, uint64_t lo, uint64_t hi, uint64_t mask,
 		uint64_t free_bits = s == 64 ? UINT64_MAX : (1ull << s) - 1;
 
 		lits_push(c, out,
-			  (struct lit){ .kind = LIT_CUBE,
-					.a = pdep(all & ~free_bits, mask),
-					.b = pdep(cl & ~free_bits, mask) });
+			  (struct lit){.kind = LIT_CUBE,
+				       .a = pdep(all & ~free_bits, mask),
+				       .b = pdep(cl & ~free_bits, mask)});
 		uint64_t last = cl | free_bits;
 
 		if (last >= ch)
@@ -207,29 +207,36 @@ struct ival {
 static unsigned cmp_ivals(enum scmp_compare op, uint64_t d, struct ival iv[2])
 {
 	switch (op) {
-	case SCMP_CMP_EQ: iv[0] = (struct ival){ d, d }; return 1;
+	case SCMP_CMP_EQ:
+		iv[0] = (struct ival){d, d};
+		return 1;
 	case SCMP_CMP_NE: {
 		unsigned n = 0;
 
 		if (d > 0)
-			iv[n++] = (struct ival){ 0, d - 1 };
+			iv[n++] = (struct ival){0, d - 1};
 		if (d < UINT64_MAX)
-			iv[n++] = (struct ival){ d + 1, UINT64_MAX };
+			iv[n++] = (struct ival){d + 1, UINT64_MAX};
 		return n;
 	}
 	case SCMP_CMP_LT:
 		if (d == 0)
 			return 0;
-		iv[0] = (struct ival){ 0, d - 1 };
+		iv[0] = (struct ival){0, d - 1};
 		return 1;
-	case SCMP_CMP_LE: iv[0] = (struct ival){ 0, d }; return 1;
+	case SCMP_CMP_LE:
+		iv[0] = (struct ival){0, d};
+		return 1;
 	case SCMP_CMP_GT:
 		if (d == UINT64_MAX)
 			return 0;
-		iv[0] = (struct ival){ d + 1, UINT64_MAX };
+		iv[0] = (struct ival){d + 1, UINT64_MAX};
 		return 1;
-	case SCMP_CMP_GE: iv[0] = (struct ival){ d, UINT64_MAX }; return 1;
-	default: return 0;
+	case SCMP_CMP_GE:
+		iv[0] = (struct ival){d, UINT64_MAX};
+		return 1;
+	default:
+		return 0;
 	}
 }
 
@@ -237,13 +244,13 @@ static unsigned cmp_ivals(enum scmp_compare op, uint64_t d, struct ival iv[2])
 static void ival_lits(struct cctx *c, struct ival iv, struct lits *out)
 {
 	if (iv.lo == 0 && iv.hi == UINT64_MAX)
-		lits_push(c, out, (struct lit){ .kind = LIT_NONE });
+		lits_push(c, out, (struct lit){.kind = LIT_NONE});
 	else if (iv.lo == iv.hi)
-		lits_push(c, out, (struct lit){ .kind = LIT_CMP, .op = SCMP_CMP_EQ, .a = iv.lo });
+		lits_push(c, out, (struct lit){.kind = LIT_CMP, .op = SCMP_CMP_EQ, .a = iv.lo});
 	else if (iv.lo == 0)
-		lits_push(c, out, (struct lit){ .kind = LIT_CMP, .op = SCMP_CMP_LE, .a = iv.hi });
+		lits_push(c, out, (struct lit){.kind = LIT_CMP, .op = SCMP_CMP_LE, .a = iv.hi});
 	else if (iv.hi == UINT64_MAX)
-		lits_push(c, out, (struct lit){ .kind = LIT_CMP, .op = SCMP_CMP_GE, .a = iv.lo });
+		lits_push(c, out, (struct lit){.kind = LIT_CMP, .op = SCMP_CMP_GE, .a = iv.lo});
 	else
 		range_cubes(c, iv.lo, iv.hi, UINT64_MAX, out);
 }
@@ -254,21 +261,21 @@ static bool cube_merge(struct lit a, struct lit b, struct lit *out)
 
 	if ((a.b & both) != (b.b & both))
 		return false;
-	*out = (struct lit){ .kind = LIT_CUBE, .a = a.a | b.a, .b = a.b | b.b };
+	*out = (struct lit){.kind = LIT_CUBE, .a = a.a | b.a, .b = a.b | b.b};
 	return true;
 }
 
 static bool lit_holds(struct lit l, uint64_t v)
 {
-	struct ng_sc_cmp x = { .op = l.op, .datum = l.a };
-	struct ng_sc_clause cl = { .ncmp = 1 };
+	struct ng_sc_cmp x = {.op = l.op, .datum = l.a};
+	struct ng_sc_clause cl = {.ncmp = 1};
 
 	if (l.kind == LIT_NONE)
 		return true;
 	if (l.kind == LIT_CUBE)
 		return (v & l.a) == l.b;
 	cl.cmp[0] = x;
-	uint64_t args[NG_SC_NARGS] = { v };
+	uint64_t args[NG_SC_NARGS] = {v};
 
 	return ng_sc_clause_eval(&cl, args);
 }
@@ -296,7 +303,7 @@ static void conj_arg(struct cctx *c, struct lit a, struct lit b, struct lits *ou
 	}
 	if (a.kind == LIT_CUBE || b.kind == LIT_CUBE) {
 		struct lit cube = a.kind == LIT_CUBE ? a : b, cmp = a.kind == LIT_CUBE ? b : a;
-		struct lits parts = { 0 };
+		struct lits parts = {0};
 
 		if (cube.a == UINT64_MAX) {
 			if (lit_holds(cmp, cube.b))
@@ -327,10 +334,11 @@ static void conj_arg(struct cctx *c, struct lit a, struct lit b, struct lits *ou
 			uint64_t hi = ia[i].hi < ib[j].hi ? ia[i].hi : ib[j].hi;
 
 			if (lo <= hi)
-				r[nr++] = (struct ival){ lo, hi };
+				r[nr++] = (struct ival){lo, hi};
 		}
 	if (nr == 2 && r[0].lo == 0 && r[1].hi == UINT64_MAX && r[0].hi + 2 == r[1].lo) {
-		lits_push(c, out, (struct lit){ .kind = LIT_CMP, .op = SCMP_CMP_NE, .a = r[0].hi + 1 });
+		lits_push(c, out,
+			  (struct lit){.kind = LIT_CMP, .op = SCMP_CMP_NE, .a = r[0].hi + 1});
 		return;
 	}
 	for (unsigned i = 0; i < nr; i++)
@@ -339,20 +347,20 @@ static void conj_arg(struct cctx *c, struct lit a, struct lit b, struct lits *ou
 
 static struct dnf dnf_and(struct cctx *c, struct dnf *x, struct dnf *y)
 {
-	struct dnf out = { 0 };
+	struct dnf out = {0};
 
 	for (size_t i = 0; i < x->n && !c->err; i++)
 		for (size_t j = 0; j < y->n && !c->err; j++) {
-			struct dnf cur = { 0 };
+			struct dnf cur = {0};
 
 			dnf_push(c, &cur, &x->t[i]);
 			for (unsigned a = 0; a < NG_SC_NARGS && !c->err; a++) {
-				struct dnf next = { 0 };
+				struct dnf next = {0};
 
 				if (y->t[j].arg[a].kind == LIT_NONE)
 					continue;
 				for (size_t k = 0; k < cur.n; k++) {
-					struct lits alts = { 0 };
+					struct lits alts = {0};
 
 					conj_arg(c, cur.t[k].arg[a], y->t[j].arg[a], &alts);
 					for (size_t m = 0; m < alts.n; m++) {
@@ -455,7 +463,8 @@ static void flags_cover(struct cctx *c, unsigned on, struct lits *out)
 			if ((cov & ~on) || !(cov & left))
 				continue;
 			if (__builtin_popcount(cov & left) > __builtin_popcount(best_cov & left) ||
-			    (__builtin_popcount(cov & left) == __builtin_popcount(best_cov & left) &&
+			    (__builtin_popcount(cov & left) ==
+				 __builtin_popcount(best_cov & left) &&
 			     __builtin_popcount(cov) > __builtin_popcount(best_cov))) {
 				best_cov = cov;
 				best_mask = mask;
@@ -464,21 +473,21 @@ static void flags_cover(struct cctx *c, unsigned on, struct lits *out)
 		}
 		left &= ~best_cov;
 		if (best_mask == 0)
-			lits_push(c, out, (struct lit){ .kind = LIT_NONE });
+			lits_push(c, out, (struct lit){.kind = LIT_NONE});
 		else
 			lits_push(c, out,
-				  (struct lit){ .kind = LIT_CUBE,
-						.a = (uint64_t)best_mask << 13,
-						.b = (uint64_t)best_val << 13 });
+				  (struct lit){.kind = LIT_CUBE,
+					       .a = (uint64_t)best_mask << 13,
+					       .b = (uint64_t)best_val << 13});
 	}
 }
 
 static struct dnf dnf_from_lits(struct cctx *c, unsigned arg, struct lits *ls)
 {
-	struct dnf d = { 0 };
+	struct dnf d = {0};
 
 	for (size_t i = 0; i < ls->n; i++) {
-		struct term t = { 0 };
+		struct term t = {0};
 
 		t.arg[arg] = ls->l[i];
 		dnf_push(c, &d, &t);
@@ -503,8 +512,12 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 			return false;
 	}
 	switch (n->op) {
-	case NG_OP_EXISTS: lo[0] = INT64_MIN, hi[0] = INT64_MAX, k = 1; break;
-	case NG_OP_EQ: lo[0] = hi[0] = v, k = 1; break;
+	case NG_OP_EXISTS:
+		lo[0] = INT64_MIN, hi[0] = INT64_MAX, k = 1;
+		break;
+	case NG_OP_EQ:
+		lo[0] = hi[0] = v, k = 1;
+		break;
 	case NG_OP_NE:
 		if (v > INT64_MIN)
 			lo[k] = INT64_MIN, hi[k++] = v - 1;
@@ -515,12 +528,16 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 		if (v > INT64_MIN)
 			lo[k] = INT64_MIN, hi[k++] = v - 1;
 		break;
-	case NG_OP_LE: lo[0] = INT64_MIN, hi[0] = v, k = 1; break;
+	case NG_OP_LE:
+		lo[0] = INT64_MIN, hi[0] = v, k = 1;
+		break;
 	case NG_OP_GT:
 		if (v < INT64_MAX)
 			lo[k] = v + 1, hi[k++] = INT64_MAX;
 		break;
-	case NG_OP_GE: lo[0] = v, hi[0] = INT64_MAX, k = 1; break;
+	case NG_OP_GE:
+		lo[0] = v, hi[0] = INT64_MAX, k = 1;
+		break;
 	case NG_OP_IN:
 	case NG_OP_INTERSECTS: {
 		/* Points, sorted; a mode is one value, so intersects means in. */
@@ -571,7 +588,7 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 		memcpy(lo, nlo, k * sizeof(*lo));
 		memcpy(hi, nhi, k * sizeof(*hi));
 	}
-	struct lits ls = { 0 };
+	struct lits ls = {0};
 
 	for (unsigned i = 0; i < k; i++) {
 		/* The kernel's mode is a 32-bit int; clamp, then split at the sign. */
@@ -584,7 +601,8 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 			range_cubes(c, (uint32_t)(int32_t)l, (uint32_t)(int32_t)(h < 0 ? h : -1),
 				    NG_SC_MODE_MASK, &ls);
 		if (h >= 0)
-			range_cubes(c, (uint64_t)(l < 0 ? 0 : l), (uint64_t)h, NG_SC_MODE_MASK, &ls);
+			range_cubes(c, (uint64_t)(l < 0 ? 0 : l), (uint64_t)h, NG_SC_MODE_MASK,
+				    &ls);
 	}
 	*out = dnf_from_lits(c, NG_SC_ARG_MODE, &ls);
 	return true;
@@ -593,7 +611,7 @@ static bool mode_atom(struct cctx *c, const struct ng_node *n, bool pos, struct 
 /* mpol.flags: evaluate the atom on each of the 8 flag combinations, keep those that match. */
 static bool flags_atom(struct cctx *c, const struct ng_node *n, bool pos, struct dnf *out)
 {
-	struct lits ls = { 0 };
+	struct lits ls = {0};
 	uint64_t vals = 0;
 	unsigned on = 0;
 	bool outside = false;
@@ -613,13 +631,26 @@ static bool flags_atom(struct cctx *c, const struct ng_node *n, bool pos, struct
 		bool m;
 
 		switch (n->op) {
-		case NG_OP_EXISTS: m = true; break;
-		case NG_OP_CONTAINS: m = !outside && (set & vals) == vals; break;
-		case NG_OP_INTERSECTS: m = (set & vals) != 0; break;
-		case NG_OP_IN: m = (set & ~vals) == 0; break;
-		case NG_OP_EQ: m = !outside && set == vals; break;
-		case NG_OP_NE: m = outside || set != vals; break;
-		default: return false;
+		case NG_OP_EXISTS:
+			m = true;
+			break;
+		case NG_OP_CONTAINS:
+			m = !outside && (set & vals) == vals;
+			break;
+		case NG_OP_INTERSECTS:
+			m = (set & vals) != 0;
+			break;
+		case NG_OP_IN:
+			m = (set & ~vals) == 0;
+			break;
+		case NG_OP_EQ:
+			m = !outside && set == vals;
+			break;
+		case NG_OP_NE:
+			m = outside || set != vals;
+			break;
+		default:
+			return false;
 		}
 		if (m == pos)
 			on |= 1u << combo;
@@ -632,13 +663,19 @@ static bool flags_atom(struct cctx *c, const struct ng_node *n, bool pos, struct
 static enum scmp_compare flip(enum scmp_compare op)
 {
 	switch (op) {
-	case SCMP_CMP_EQ: return SCMP_CMP_NE;
-	case SCMP_CMP_NE: return SCMP_CMP_EQ;
-	case SCMP_CMP_LT: return SCMP_CMP_GE;
-	case SCMP_CMP_GE: return SCMP_CMP_LT;
-	case SCMP_CMP_LE: return SCMP_CMP_GT;
+	case SCMP_CMP_EQ:
+		return SCMP_CMP_NE;
+	case SCMP_CMP_NE:
+		return SCMP_CMP_EQ;
+	case SCMP_CMP_LT:
+		return SCMP_CMP_GE;
+	case SCMP_CMP_GE:
+		return SCMP_CMP_LT;
+	case SCMP_CMP_LE:
+		return SCMP_CMP_GT;
 	case SCMP_CMP_GT:
-	default: return SCMP_CMP_LE;
+	default:
+		return SCMP_CMP_LE;
 	}
 }
 
@@ -653,17 +690,17 @@ static bool u64_atom(struct cctx *c, const struct ng_node *n, unsigned arg, bool
 			return false;
 	switch (n->op) {
 	case NG_OP_EXISTS:
-		*out = pos ? dnf_true(c) : (struct dnf){ 0 };
+		*out = pos ? dnf_true(c) : (struct dnf){0};
 		return true;
 	case NG_OP_IN:
 	case NG_OP_INTERSECTS: {
 		/* in: OR of equalities; not in: AND of inequalities. */
-		struct dnf acc = pos ? (struct dnf){ 0 } : dnf_true(c);
+		struct dnf acc = pos ? (struct dnf){0} : dnf_true(c);
 
 		for (size_t i = 0; i < n->nvalues; i++) {
-			struct lit l = { .kind = LIT_CMP,
-					 .op = pos ? SCMP_CMP_EQ : SCMP_CMP_NE,
-					 .a = (uint64_t)n->values[i].num };
+			struct lit l = {.kind = LIT_CMP,
+					.op = pos ? SCMP_CMP_EQ : SCMP_CMP_NE,
+					.a = (uint64_t)n->values[i].num};
 			struct dnf one = dnf_lit(c, arg, l);
 
 			acc = pos ? dnf_or(c, &acc, &one) : dnf_and(c, &acc, &one);
@@ -671,13 +708,26 @@ static bool u64_atom(struct cctx *c, const struct ng_node *n, unsigned arg, bool
 		*out = acc;
 		return true;
 	}
-	case NG_OP_EQ: op = SCMP_CMP_EQ; break;
-	case NG_OP_NE: op = SCMP_CMP_NE; break;
-	case NG_OP_LT: op = SCMP_CMP_LT; break;
-	case NG_OP_LE: op = SCMP_CMP_LE; break;
-	case NG_OP_GT: op = SCMP_CMP_GT; break;
-	case NG_OP_GE: op = SCMP_CMP_GE; break;
-	default: return false;
+	case NG_OP_EQ:
+		op = SCMP_CMP_EQ;
+		break;
+	case NG_OP_NE:
+		op = SCMP_CMP_NE;
+		break;
+	case NG_OP_LT:
+		op = SCMP_CMP_LT;
+		break;
+	case NG_OP_LE:
+		op = SCMP_CMP_LE;
+		break;
+	case NG_OP_GT:
+		op = SCMP_CMP_GT;
+		break;
+	case NG_OP_GE:
+		op = SCMP_CMP_GE;
+		break;
+	default:
+		return false;
 	}
 	if (n->nvalues < 1)
 		return false;
@@ -686,10 +736,11 @@ static bool u64_atom(struct cctx *c, const struct ng_node *n, unsigned arg, bool
 	/* Normalise through the interval code so "< 0" becomes false and "<= MAX" true. */
 	struct ival iv[2];
 	unsigned k = cmp_ivals(op, (uint64_t)n->values[0].num, iv);
-	struct lits ls = { 0 };
+	struct lits ls = {0};
 
 	if (op == SCMP_CMP_NE && k == 2)
-		lits_push(c, &ls, (struct lit){ .kind = LIT_CMP, .op = op, .a = (uint64_t)n->values[0].num });
+		lits_push(c, &ls,
+			  (struct lit){.kind = LIT_CMP, .op = op, .a = (uint64_t)n->values[0].num});
 	else
 		for (unsigned i = 0; i < k; i++)
 			ival_lits(c, iv[i], &ls);
@@ -717,10 +768,13 @@ static bool syscall_atom(struct cctx *c, const struct ng_node *n, bool pos, stru
 			if (n->values[i].is_str && strcmp(n->values[i].str, c->f->syscall) == 0)
 				m = true;
 		break;
-	case NG_OP_EXISTS: m = true; break;
-	default: return false;
+	case NG_OP_EXISTS:
+		m = true;
+		break;
+	default:
+		return false;
 	}
-	*out = m == pos ? dnf_true(c) : (struct dnf){ 0 };
+	*out = m == pos ? dnf_true(c) : (struct dnf){0};
 	return true;
 }
 
@@ -755,7 +809,7 @@ static const char *why_not(enum ng_field_id id)
 
 static struct dnf to_dnf(struct cctx *c, const struct ng_node *n, bool pos)
 {
-	struct dnf l, r, out = { 0 };
+	struct dnf l, r, out = {0};
 	bool ok = false;
 
 	if (c->err)
@@ -780,15 +834,24 @@ static struct dnf to_dnf(struct cctx *c, const struct ng_node *n, bool pos)
 		break;
 	}
 	switch (n->field) {
-	case NG_F_MPOL_MODE: ok = mode_atom(c, n, pos, &out); break;
-	case NG_F_MPOL_FLAGS: ok = flags_atom(c, n, pos, &out); break;
-	case NG_F_MPOL_MODE_RAW: ok = u64_atom(c, n, NG_SC_ARG_MODE, pos, &out); break;
-	case NG_F_MPOL_MAXNODE: ok = u64_atom(c, n, NG_SC_ARG_MAXNODE, pos, &out); break;
+	case NG_F_MPOL_MODE:
+		ok = mode_atom(c, n, pos, &out);
+		break;
+	case NG_F_MPOL_FLAGS:
+		ok = flags_atom(c, n, pos, &out);
+		break;
+	case NG_F_MPOL_MODE_RAW:
+		ok = u64_atom(c, n, NG_SC_ARG_MODE, pos, &out);
+		break;
+	case NG_F_MPOL_MAXNODE:
+		ok = u64_atom(c, n, NG_SC_ARG_MAXNODE, pos, &out);
+		break;
 	case NG_F_EVT_SYSCALL:
 		if (syscall_atom(c, n, pos, &out))
 			return out;
 		break;
-	default: break;
+	default:
+		break;
 	}
 	if (ok) {
 		c->usable++;
@@ -799,7 +862,8 @@ static struct dnf to_dnf(struct cctx *c, const struct ng_node *n, bool pos)
 	c->dropped++;
 	c->f->broadened = true;
 	ng_sc_filter_note(c->f, "%s:%u:%u: %s%s: %s", n->file ? n->file : "<condition>", n->line,
-			  n->col, pos ? "" : "not ", n->field < NG_F__COUNT ? ng_fields[n->field].name : "?",
+			  n->col, pos ? "" : "not ",
+			  n->field < NG_F__COUNT ? ng_fields[n->field].name : "?",
 			  why_not(n->field));
 	return dnf_true(c);
 }
@@ -814,7 +878,7 @@ bool ng_sc_filter_unconditional(const struct ng_sc_filter *f)
 
 int ng_sc_compile(const struct ng_node *cond, struct ng_sc_filter *f, char *err, size_t errlen)
 {
-	struct cctx c = { .f = f };
+	struct cctx c = {.f = f};
 	struct dnf d = to_dnf(&c, cond, true);
 	int r = c.err;
 
@@ -844,7 +908,7 @@ int ng_sc_compile(const struct ng_node *cond, struct ng_sc_filter *f, char *err,
 		goto out;
 	}
 	for (size_t i = 0; i < d.n; i++) {
-		struct ng_sc_clause cl = { 0 };
+		struct ng_sc_clause cl = {0};
 
 		for (unsigned a = 0; a < NG_SC_NARGS; a++) {
 			struct lit l = d.t[i].arg[a];
@@ -853,11 +917,10 @@ int ng_sc_compile(const struct ng_node *cond, struct ng_sc_filter *f, char *err,
 				continue;
 			if (l.kind == LIT_CUBE)
 				cl.cmp[cl.ncmp++] = (struct ng_sc_cmp){
-					.arg = a, .op = SCMP_CMP_MASKED_EQ, .mask = l.a, .datum = l.b
-				};
+				    .arg = a, .op = SCMP_CMP_MASKED_EQ, .mask = l.a, .datum = l.b};
 			else if (l.kind == LIT_CMP)
 				cl.cmp[cl.ncmp++] =
-					(struct ng_sc_cmp){ .arg = a, .op = l.op, .datum = l.a };
+				    (struct ng_sc_cmp){.arg = a, .op = l.op, .datum = l.a};
 		}
 		r = ng_sc_filter_add(f, &cl);
 		if (r < 0) {

@@ -86,14 +86,14 @@ static const struct {
 	uint32_t arch;
 	const char *name, *oci;
 } arch_names[] = {
-	{ SCMP_ARCH_X86_64, "x86_64", "SCMP_ARCH_X86_64" },
-	{ SCMP_ARCH_X86, "x86", "SCMP_ARCH_X86" },
-	{ SCMP_ARCH_X32, "x32", "SCMP_ARCH_X32" },
-	{ SCMP_ARCH_AARCH64, "aarch64", "SCMP_ARCH_AARCH64" },
-	{ SCMP_ARCH_ARM, "arm", "SCMP_ARCH_ARM" },
-	{ SCMP_ARCH_RISCV64, "riscv64", "SCMP_ARCH_RISCV64" },
-	{ SCMP_ARCH_PPC64LE, "ppc64le", "SCMP_ARCH_PPC64LE" },
-	{ SCMP_ARCH_S390X, "s390x", "SCMP_ARCH_S390X" },
+    {SCMP_ARCH_X86_64, "x86_64", "SCMP_ARCH_X86_64"},
+    {SCMP_ARCH_X86, "x86", "SCMP_ARCH_X86"},
+    {SCMP_ARCH_X32, "x32", "SCMP_ARCH_X32"},
+    {SCMP_ARCH_AARCH64, "aarch64", "SCMP_ARCH_AARCH64"},
+    {SCMP_ARCH_ARM, "arm", "SCMP_ARCH_ARM"},
+    {SCMP_ARCH_RISCV64, "riscv64", "SCMP_ARCH_RISCV64"},
+    {SCMP_ARCH_PPC64LE, "ppc64le", "SCMP_ARCH_PPC64LE"},
+    {SCMP_ARCH_S390X, "s390x", "SCMP_ARCH_S390X"},
 };
 
 const char *ng_sc_arch_name(uint32_t arch)
@@ -115,14 +115,22 @@ const char *ng_sc_arch_oci(uint32_t arch)
 const char *ng_sc_op_oci(enum scmp_compare op)
 {
 	switch (op) {
-	case SCMP_CMP_NE: return "SCMP_CMP_NE";
-	case SCMP_CMP_LT: return "SCMP_CMP_LT";
-	case SCMP_CMP_LE: return "SCMP_CMP_LE";
-	case SCMP_CMP_EQ: return "SCMP_CMP_EQ";
-	case SCMP_CMP_GE: return "SCMP_CMP_GE";
-	case SCMP_CMP_GT: return "SCMP_CMP_GT";
-	case SCMP_CMP_MASKED_EQ: return "SCMP_CMP_MASKED_EQ";
-	default: return NULL;
+	case SCMP_CMP_NE:
+		return "SCMP_CMP_NE";
+	case SCMP_CMP_LT:
+		return "SCMP_CMP_LT";
+	case SCMP_CMP_LE:
+		return "SCMP_CMP_LE";
+	case SCMP_CMP_EQ:
+		return "SCMP_CMP_EQ";
+	case SCMP_CMP_GE:
+		return "SCMP_CMP_GE";
+	case SCMP_CMP_GT:
+		return "SCMP_CMP_GT";
+	case SCMP_CMP_MASKED_EQ:
+		return "SCMP_CMP_MASKED_EQ";
+	default:
+		return NULL;
 	}
 }
 
@@ -130,10 +138,10 @@ static const struct {
 	int e;
 	const char *name;
 } errnos[] = {
-	{ EPERM, "EPERM" },   { ENOENT, "ENOENT" }, { EINTR, "EINTR" },   { EIO, "EIO" },
-	{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-	{ EBUSY, "EBUSY" },   { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
-	{ EOPNOTSUPP, "EOPNOTSUPP" },
+    {EPERM, "EPERM"},		{ENOENT, "ENOENT"}, {EINTR, "EINTR"},	{EIO, "EIO"},
+    {EAGAIN, "EAGAIN"},		{ENOMEM, "ENOMEM"}, {EACCES, "EACCES"}, {EFAULT, "EFAULT"},
+    {EBUSY, "EBUSY"},		{EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"}, {ENOSYS, "ENOSYS"},
+    {EOPNOTSUPP, "EOPNOTSUPP"},
 };
 
 const char *ng_sc_errno_name(int e)
@@ -155,14 +163,22 @@ int ng_sc_errno_lookup(const char *name)
 static bool cmp_eval(const struct ng_sc_cmp *c, uint64_t v)
 {
 	switch (c->op) {
-	case SCMP_CMP_NE: return v != c->datum;
-	case SCMP_CMP_LT: return v < c->datum;
-	case SCMP_CMP_LE: return v <= c->datum;
-	case SCMP_CMP_EQ: return v == c->datum;
-	case SCMP_CMP_GE: return v >= c->datum;
-	case SCMP_CMP_GT: return v > c->datum;
-	case SCMP_CMP_MASKED_EQ: return (v & c->mask) == c->datum;
-	default: return false;
+	case SCMP_CMP_NE:
+		return v != c->datum;
+	case SCMP_CMP_LT:
+		return v < c->datum;
+	case SCMP_CMP_LE:
+		return v <= c->datum;
+	case SCMP_CMP_EQ:
+		return v == c->datum;
+	case SCMP_CMP_GE:
+		return v >= c->datum;
+	case SCMP_CMP_GT:
+		return v > c->datum;
+	case SCMP_CMP_MASKED_EQ:
+		return (v & c->mask) == c->datum;
+	default:
+		return false;
 	}
 }
 
@@ -260,10 +276,13 @@ bool ng_sc_filter_abi_sensitive(const struct ng_sc_filter *f)
 static uint32_t scmp_action(const struct ng_sc_filter *f)
 {
 	switch (f->action) {
-	case NG_SC_ACT_KILL: return SCMP_ACT_KILL_PROCESS;
-	case NG_SC_ACT_LOG: return SCMP_ACT_LOG;
+	case NG_SC_ACT_KILL:
+		return SCMP_ACT_KILL_PROCESS;
+	case NG_SC_ACT_LOG:
+		return SCMP_ACT_LOG;
 	case NG_SC_ACT_ERRNO:
-	default: return SCMP_ACT_ERRNO(f->errno_val);
+	default:
+		return SCMP_ACT_ERRNO(f->errno_val);
 	}
 }
 
@@ -314,7 +333,7 @@ static int ctx_for_arch(const struct ng_sc_filter *f, uint32_t arch, scmp_filter
 		if (!ng_sc_clause_for_arch(&f->clauses[i], arch, &c, NULL))
 			continue;
 		for (unsigned j = 0; j < c.ncmp; j++) {
-			a[j] = (struct scmp_arg_cmp){ .arg = c.cmp[j].arg, .op = c.cmp[j].op };
+			a[j] = (struct scmp_arg_cmp){.arg = c.cmp[j].arg, .op = c.cmp[j].op};
 			if (c.cmp[j].op == SCMP_CMP_MASKED_EQ) {
 				a[j].datum_a = c.cmp[j].mask;
 				a[j].datum_b = c.cmp[j].datum;
@@ -389,9 +408,32 @@ static void probe_add(uint64_t *set, size_t *n, size_t cap, uint64_t v)
 static void probe_values(const struct ng_sc_filter *f, unsigned arg, uint64_t *set, size_t *n)
 {
 	static const uint64_t base[] = {
-		0, 1, 2, 3, 4, 5, 6, 7, 8, 0x1002, 0x2002, 0x4002, 0x8002, 0xA002, 0xC002, 0xE002,
-		0x8003, 0x4001, 0x7FFFFFFF, 0x80000002, 0xFFFFFFFF, 1ull << 32, (1ull << 32) | 2,
-		(1ull << 32) | 0x8002, 0xFFFFFFFF00000002ull, UINT64_MAX,
+	    0,
+	    1,
+	    2,
+	    3,
+	    4,
+	    5,
+	    6,
+	    7,
+	    8,
+	    0x1002,
+	    0x2002,
+	    0x4002,
+	    0x8002,
+	    0xA002,
+	    0xC002,
+	    0xE002,
+	    0x8003,
+	    0x4001,
+	    0x7FFFFFFF,
+	    0x80000002,
+	    0xFFFFFFFF,
+	    1ull << 32,
+	    (1ull << 32) | 2,
+	    (1ull << 32) | 0x8002,
+	    0xFFFFFFFF00000002ull,
+	    UINT64_MAX,
 	};
 
 	*n = 0;
@@ -420,7 +462,7 @@ static void probe_values(const struct ng_sc_filter *f, unsigned arg, uint64_t *s
 static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 		      scmp_filter_ctx ctx, char *err, size_t errlen)
 {
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	uint64_t *v0 = NULL, *v2 = NULL;
 	size_t n0, n2;
 	uint32_t act = scmp_action(f), got;
@@ -450,7 +492,7 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 
 		for (size_t i0 = 0; i0 < n0; i0++)
 			for (size_t i2 = 0; i2 < n2; i2++) {
-				struct seccomp_data d = { .nr = nr, .arch = audit_arch(arch) };
+				struct seccomp_data d = {.nr = nr, .arch = audit_arch(arch)};
 				uint32_t want = SCMP_ACT_ALLOW;
 
 				d.args[0] = is32 ? (uint32_t)v0[i0] : v0[i0];
@@ -467,20 +509,21 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 				}
 				r = ng_bpf_run(prog, ninsn, &d, &got);
 				if (r < 0 || got != want) {
-					snprintf(err, errlen,
-						 "the BPF libseccomp generated disagrees with the policy "
-						 "on %s for mode=0x%llx maxnode=0x%llx (got 0x%x, want "
-						 "0x%x); not emitting an unsound filter",
-						 ng_sc_arch_name(arch),
-						 (unsigned long long)d.args[0],
-						 (unsigned long long)d.args[2], r < 0 ? 0 : got, want);
+					snprintf(
+					    err, errlen,
+					    "the BPF libseccomp generated disagrees with its "
+					    "source "
+					    "on %s for mode=0x%llx maxnode=0x%llx (got 0x%x, want "
+					    "0x%x); not emitting an unsound filter",
+					    ng_sc_arch_name(arch), (unsigned long long)d.args[0],
+					    (unsigned long long)d.args[2], r < 0 ? 0 : got, want);
 					r = -EPROTO;
 					goto out;
 				}
 			}
 		/* Other syscalls pass; an ABI that is not in the filter is killed. */
 		if (other >= 0) {
-			struct seccomp_data d = { .nr = other, .arch = audit_arch(arch) };
+			struct seccomp_data d = {.nr = other, .arch = audit_arch(arch)};
 
 			if (ng_bpf_run(prog, ninsn, &d, &got) < 0 || got != SCMP_ACT_ALLOW) {
 				snprintf(err, errlen, "the filter does not allow getpid on %s",
@@ -491,7 +534,7 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 		}
 	}
 	{
-		struct seccomp_data d = { .nr = 0, .arch = AUDIT_ARCH_S390X };
+		struct seccomp_data d = {.nr = 0, .arch = AUDIT_ARCH_S390X};
 
 		if (ng_bpf_run(prog, ninsn, &d, &got) < 0 || got != SCMP_ACT_KILL_PROCESS) {
 			snprintf(err, errlen, "the filter does not kill a foreign architecture");

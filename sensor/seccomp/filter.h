@@ -47,14 +47,14 @@ struct ng_sc_clause {
 enum ng_sc_action_kind {
 	NG_SC_ACT_ERRNO,
 	NG_SC_ACT_KILL, /* SCMP_ACT_KILL_PROCESS: every thread, not just the caller */
-	NG_SC_ACT_LOG,  /* allowed, and logged by the kernel's audit */
+	NG_SC_ACT_LOG,	/* allowed, and logged by the kernel's audit */
 };
 
 struct ng_sc_filter {
-	char name[128];     /* policy or rule id, for comments */
-	char syscall[32];   /* "set_mempolicy" */
+	char name[128];	  /* policy or rule id, for comments */
+	char syscall[32]; /* "set_mempolicy" */
 	enum ng_sc_action_kind action;
-	int errno_val;      /* NG_SC_ACT_ERRNO */
+	int errno_val; /* NG_SC_ACT_ERRNO */
 	struct ng_sc_clause *clauses;
 	size_t nclauses, cap;
 	/* Parts of the source that the filter cannot test, one line each ("" when none). */
@@ -82,7 +82,7 @@ void ng_sc_filter_free(struct ng_sc_filter *f);
 int ng_sc_filter_add(struct ng_sc_filter *f, const struct ng_sc_clause *c);
 /* Append one line to f->notes. */
 void ng_sc_filter_note(struct ng_sc_filter *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* The host's ABIs: x86_64, x32, i386 on x86; aarch64, arm on arm64; else the native one. */
 void ng_sc_host_arches(struct ng_sc_arches *out);

@@ -10,10 +10,13 @@
 static const char *oci_action(const struct ng_sc_filter *f)
 {
 	switch (f->action) {
-	case NG_SC_ACT_KILL: return "SCMP_ACT_KILL_PROCESS";
-	case NG_SC_ACT_LOG: return "SCMP_ACT_LOG";
+	case NG_SC_ACT_KILL:
+		return "SCMP_ACT_KILL_PROCESS";
+	case NG_SC_ACT_LOG:
+		return "SCMP_ACT_LOG";
 	case NG_SC_ACT_ERRNO:
-	default: return "SCMP_ACT_ERRNO";
+	default:
+		return "SCMP_ACT_ERRNO";
 	}
 }
 
@@ -36,7 +39,7 @@ static void notes_joined(const struct ng_sc_filter *f, struct ng_buf *out)
 int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 		    struct ng_buf *b)
 {
-	struct ng_buf comment = { 0 };
+	struct ng_buf comment = {0};
 
 	ng_buf_puts(b, "{\n\t\"defaultAction\": \"SCMP_ACT_ALLOW\",\n\t\"architectures\": [");
 	for (unsigned i = 0; i < arches->n; i++) {
@@ -57,16 +60,17 @@ int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 	if (f->broadened) {
 		ng_buf_puts(&comment, "; blocks MORE calls than its source matches, because these "
 				      "parts cannot be tested by seccomp and were taken as true: ");
-		struct ng_buf n = { 0 };
+		struct ng_buf n = {0};
 
 		notes_joined(f, &n);
 		ng_buf_put(&comment, n.data ? n.data : "", n.len);
 		ng_buf_free(&n);
 	}
 	if (ng_sc_filter_abi_sensitive(f))
-		ng_buf_puts(&comment, "; on x32 and i386 the runtime's libseccomp compares only the low "
-				      "32 bits of maxnode/mode_raw, so those tests are exact on x86_64 "
-				      "only (the BPF and exec forms handle each ABI)");
+		ng_buf_puts(&comment,
+			    "; on x32 and i386 the runtime's libseccomp compares only the low "
+			    "32 bits of maxnode/mode_raw, so those tests are exact on x86_64 "
+			    "only (the BPF and exec forms handle each ABI)");
 	for (size_t i = 0; i < f->nclauses; i++) {
 		const struct ng_sc_clause *c = &f->clauses[i];
 
@@ -85,13 +89,12 @@ int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 			const struct ng_sc_cmp *x = &c->cmp[j];
 
 			/* MASKED_EQ: value is the mask, valueTwo the datum (runtime-spec). */
-			ng_buf_printf(b,
-				      "%s\n\t\t\t\t{ \"index\": %u, \"value\": %" PRIu64
-				      ", \"valueTwo\": %" PRIu64 ", \"op\": \"%s\" }",
-				      j ? "," : "", x->arg,
-				      x->op == SCMP_CMP_MASKED_EQ ? x->mask : x->datum,
-				      x->op == SCMP_CMP_MASKED_EQ ? x->datum : 0,
-				      ng_sc_op_oci(x->op));
+			ng_buf_printf(
+			    b,
+			    "%s\n\t\t\t\t{ \"index\": %u, \"value\": %" PRIu64
+			    ", \"valueTwo\": %" PRIu64 ", \"op\": \"%s\" }",
+			    j ? "," : "", x->arg, x->op == SCMP_CMP_MASKED_EQ ? x->mask : x->datum,
+			    x->op == SCMP_CMP_MASKED_EQ ? x->datum : 0, ng_sc_op_oci(x->op));
 		}
 		ng_buf_puts(b, c->ncmp ? "\n\t\t\t]\n\t\t}" : "]\n\t\t}");
 	}
@@ -103,11 +106,11 @@ int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 /* Describe a clause for a comment: "mode & 0xffff1fff == 0x2 and maxnode > 1024". */
 static void clause_text(const struct ng_sc_clause *c, struct ng_buf *b)
 {
-	static const char *const argname[] = { "arg0 (mode)", "arg1 (nmask)", "arg2 (maxnode)",
-					       "arg3", "arg4", "arg5" };
-	static const char *const opname[] = { [SCMP_CMP_NE] = "!=", [SCMP_CMP_LT] = "<",
-					      [SCMP_CMP_LE] = "<=", [SCMP_CMP_EQ] = "==",
-					      [SCMP_CMP_GE] = ">=", [SCMP_CMP_GT] = ">" };
+	static const char *const argname[] = {"arg0 (mode)", "arg1 (nmask)", "arg2 (maxnode)",
+					      "arg3",	     "arg4",	     "arg5"};
+	static const char *const opname[] = {
+	    [SCMP_CMP_NE] = "!=", [SCMP_CMP_LT] = "<",	[SCMP_CMP_LE] = "<=",
+	    [SCMP_CMP_EQ] = "==", [SCMP_CMP_GE] = ">=", [SCMP_CMP_GT] = ">"};
 
 	if (c->ncmp == 0)
 		ng_buf_puts(b, "every call");
@@ -117,10 +120,11 @@ static void clause_text(const struct ng_sc_clause *c, struct ng_buf *b)
 		if (j)
 			ng_buf_puts(b, " and ");
 		if (x->op == SCMP_CMP_MASKED_EQ)
-			ng_buf_printf(b, "%s & 0x%" PRIx64 " == 0x%" PRIx64, argname[x->arg], x->mask,
-				      x->datum);
+			ng_buf_printf(b, "%s & 0x%" PRIx64 " == 0x%" PRIx64, argname[x->arg],
+				      x->mask, x->datum);
 		else
-			ng_buf_printf(b, "%s %s %" PRIu64, argname[x->arg], opname[x->op], x->datum);
+			ng_buf_printf(b, "%s %s %" PRIu64, argname[x->arg], opname[x->op],
+				      x->datum);
 	}
 }
 
@@ -150,16 +154,17 @@ int ng_sc_write_systemd(const struct ng_sc_filter *f, const struct ng_sc_arches 
 	}
 	if (f->nclauses > 32)
 		ng_buf_printf(b, "#   … and %zu more\n", f->nclauses - 32);
-	ng_buf_puts(b, "#\n"
-		       "# For the precise filter, run the service under numaguard exec instead\n"
-		       "# of this drop-in (it installs the argument-level seccomp filter, sets\n"
-		       "# no_new_privs and then executes the service):\n"
-		       "#   [Service]\n"
-		       "#   ExecStart=\n"
-		       "#   ExecStart=/usr/sbin/numaguard exec --policy /etc/numaguard/POLICY.yaml -- "
-		       "/usr/bin/SERVICE ARGS\n"
-		       "#\n"
-		       "# systemd installs the filter for every ABI it knows on this host");
+	ng_buf_puts(b,
+		    "#\n"
+		    "# For the precise filter, run the service under numaguard exec instead\n"
+		    "# of this drop-in (it installs the argument-level seccomp filter, sets\n"
+		    "# no_new_privs and then executes the service):\n"
+		    "#   [Service]\n"
+		    "#   ExecStart=\n"
+		    "#   ExecStart=/usr/sbin/numaguard exec --policy /etc/numaguard/POLICY.yaml -- "
+		    "/usr/bin/SERVICE ARGS\n"
+		    "#\n"
+		    "# systemd installs the filter for every ABI it knows on this host");
 	for (unsigned i = 0; i < arches->n; i++)
 		ng_buf_printf(b, "%s%s", i ? ", " : " (", ng_sc_arch_name(arches->arch[i]));
 	ng_buf_puts(b, arches->n ? ").\n" : ".\n");

@@ -34,7 +34,8 @@ static int proc_start_ticks(uint32_t pid, unsigned long long *ticks)
 	if (n <= 0)
 		return n < 0 ? -errno : -ESRCH;
 	buf[n] = 0;
-	/* comm (field 2) is process-controlled and may hold ')' and spaces: skip to the last ')'. */
+	/* comm (field 2) is process-controlled and may hold ')' and spaces: skip to the last ')'.
+	 */
 	char *p = strrchr(buf, ')');
 
 	if (!p)
@@ -97,5 +98,5 @@ enum ng_alert_action ng_enforce_kill(const struct ng_event *e)
 	if (!ng_event_has(e, NG_F_PROC_PID))
 		return NG_ACTION_KILL_FAILED;
 	return ng_enforce_kill_pid(e->pid, e->start_boot_ns) == 0 ? NG_ACTION_KILLED
-								   : NG_ACTION_KILL_FAILED;
+								  : NG_ACTION_KILL_FAILED;
 }

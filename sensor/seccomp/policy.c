@@ -55,7 +55,7 @@ struct pctx {
 };
 
 static void perr(struct pctx *p, const yaml_node_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void perr(struct pctx *p, const yaml_node_t *at, const char *fmt, ...)
 {
@@ -188,11 +188,12 @@ static struct ng_node *maxnode_node(struct pctx *p, const yaml_node_t *m)
 	static const struct {
 		const char *key;
 		enum ng_op op;
-	} ops[] = { { "eq", NG_OP_EQ }, { "ne", NG_OP_NE }, { "lt", NG_OP_LT },
-		    { "le", NG_OP_LE }, { "gt", NG_OP_GT }, { "ge", NG_OP_GE } };
+	} ops[] = {{"eq", NG_OP_EQ}, {"ne", NG_OP_NE}, {"lt", NG_OP_LT},
+		   {"le", NG_OP_LE}, {"gt", NG_OP_GT}, {"ge", NG_OP_GE}};
 	struct ng_node *acc = NULL;
 
-	if (m->type != YAML_MAPPING_NODE || m->data.mapping.pairs.start == m->data.mapping.pairs.top) {
+	if (m->type != YAML_MAPPING_NODE ||
+	    m->data.mapping.pairs.start == m->data.mapping.pairs.top) {
 		perr(p, m, "'maxnode' takes a mapping of comparisons, e.g. {gt: 1024}");
 		return NULL;
 	}
@@ -222,7 +223,8 @@ static struct ng_node *maxnode_node(struct pctx *p, const yaml_node_t *m)
 		if (!val)
 			return NULL;
 		val->num = (int64_t)num;
-		acc = join(p, NG_NODE_AND, acc, cmp_node(p, k, NG_F_MPOL_MAXNODE, ops[i].op, val, 1));
+		acc =
+		    join(p, NG_NODE_AND, acc, cmp_node(p, k, NG_F_MPOL_MAXNODE, ops[i].op, val, 1));
 	}
 	return acc;
 }
@@ -233,8 +235,9 @@ static struct ng_node *entry_node(struct pctx *p, const yaml_node_t *e)
 	struct ng_node *acc = NULL;
 
 	if (e->type != YAML_MAPPING_NODE) {
-		perr(p, e, "a match entry is a mapping of tests (mode, mode_not, flags, flags_any, "
-			   "flags_not, maxnode)");
+		perr(p, e,
+		     "a match entry is a mapping of tests (mode, mode_not, flags, flags_any, "
+		     "flags_not, maxnode)");
 		return NULL;
 	}
 	if (e->data.mapping.pairs.start == e->data.mapping.pairs.top) {
@@ -318,7 +321,8 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 			perr(p, k, "keys must be strings");
 		} else if (strcmp(ks, "policy") == 0) {
 			if (!vs || !*vs || strlen(vs) >= sizeof(f->name))
-				perr(p, v, "'policy' is the policy's name: a string of 1 to %zu bytes",
+				perr(p, v,
+				     "'policy' is the policy's name: a string of 1 to %zu bytes",
 				     sizeof(f->name) - 1);
 			else
 				snprintf(f->name, sizeof(f->name), "%s", vs);
@@ -328,7 +332,8 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 				perr(p, v, "'description' must be a string");
 		} else if (strcmp(ks, "syscall") == 0) {
 			if (!vs || strcmp(vs, "set_mempolicy") != 0)
-				perr(p, v, "unsupported syscall '%s': only set_mempolicy is supported",
+				perr(p, v,
+				     "unsupported syscall '%s': only set_mempolicy is supported",
 				     vs ? vs : "");
 		} else if (strcmp(ks, "action") == 0) {
 			if (vs && strcmp(vs, "errno") == 0)
@@ -338,13 +343,15 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 			else if (vs && strcmp(vs, "log") == 0)
 				f->action = NG_SC_ACT_LOG;
 			else
-				perr(p, v, "unknown action '%s' (use errno, kill or log)", vs ? vs : "");
+				perr(p, v, "unknown action '%s' (use errno, kill or log)",
+				     vs ? vs : "");
 		} else if (strcmp(ks, "errno") == 0) {
 			int e = vs ? ng_sc_errno_lookup(vs) : -1;
 
 			if (e < 0)
-				perr(p, v, "unknown errno '%s' (use a name such as EPERM, EACCES, "
-					   "EINVAL, ENOSYS)",
+				perr(p, v,
+				     "unknown errno '%s' (use a name such as EPERM, EACCES, "
+				     "EINVAL, ENOSYS)",
 				     vs ? vs : "");
 			else
 				f->errno_val = e;
@@ -352,8 +359,9 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 			match = v;
 			match_key = k;
 		} else {
-			perr(p, k, "unknown key '%s' (policy, description, syscall, action, errno, "
-				   "match)",
+			perr(p, k,
+			     "unknown key '%s' (policy, description, syscall, action, errno, "
+			     "match)",
 			     ks);
 		}
 	}
@@ -370,7 +378,8 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 	}
 	for (yaml_node_item_t *it = match->data.sequence.items.start;
 	     it < match->data.sequence.items.top; it++)
-		cond = join(p, NG_NODE_OR, cond, entry_node(p, yaml_document_get_node(p->doc, *it)));
+		cond =
+		    join(p, NG_NODE_OR, cond, entry_node(p, yaml_document_get_node(p->doc, *it)));
 	if (p->arena.oom)
 		return -ENOMEM;
 	if (p->errors)
@@ -387,7 +396,7 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 
 int ng_sc_policy_load(const char *path, struct ng_sc_filter *f, FILE *diag)
 {
-	struct pctx p = { .path = path, .diag = diag ? diag : stderr };
+	struct pctx p = {.path = path, .diag = diag ? diag : stderr};
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	FILE *in = fopen(path, "r");
@@ -405,8 +414,9 @@ int ng_sc_policy_load(const char *path, struct ng_sc_filter *f, FILE *diag)
 	yaml_parser_set_input_file(&parser, in);
 	if (!yaml_parser_load(&parser, &doc)) {
 		fprintf(p.diag, "%s:%zu:%zu: error: %s%s%s\n", path, parser.problem_mark.line + 1,
-			parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
-			parser.context ? " " : "", parser.context ? parser.context : "");
+			parser.problem_mark.column + 1,
+			parser.problem ? parser.problem : "bad YAML", parser.context ? " " : "",
+			parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		fclose(in);
 		return -EINVAL;

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpf-load: %s: no instructions\n", argv[1]);
 		return 2;
 	}
-	struct sock_fprog prog = { .len = (unsigned short)n, .filter = insns };
+	struct sock_fprog prog = {.len = (unsigned short)n, .filter = insns};
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {

@@ -17,18 +17,24 @@
 static const char *errname(int e)
 {
 	switch (e) {
-	case EPERM: return "EPERM";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case ENOMEM: return "ENOMEM";
-	case ENOSYS: return "ENOSYS";
-	default: return "other";
+	case EPERM:
+		return "EPERM";
+	case EINVAL:
+		return "EINVAL";
+	case EFAULT:
+		return "EFAULT";
+	case ENOMEM:
+		return "ENOMEM";
+	case ENOSYS:
+		return "ENOSYS";
+	default:
+		return "other";
 	}
 }
 
 int main(int argc, char **argv)
 {
-	unsigned long mask[16] = { 0 };
+	unsigned long mask[16] = {0};
 	char *end;
 
 	if (argc < 3) {

@@ -57,7 +57,7 @@ static pid_t spawn(uint64_t *start_ns)
 
 static struct ng_event event_for(pid_t pid, uint64_t start_ns)
 {
-	struct ng_event e = { 0 };
+	struct ng_event e = {0};
 
 	e.pid = (uint32_t)pid;
 	e.start_boot_ns = start_ns;
@@ -130,10 +130,10 @@ static void test_refuses_without_identity(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kills_the_process),
-		cmocka_unit_test(test_spares_a_reused_pid),
-		cmocka_unit_test(test_gone_process),
-		cmocka_unit_test(test_refuses_without_identity),
+	    cmocka_unit_test(test_kills_the_process),
+	    cmocka_unit_test(test_spares_a_reused_pid),
+	    cmocka_unit_test(test_gone_process),
+	    cmocka_unit_test(test_refuses_without_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,7 @@ static const struct ng_node *cmp(enum ng_field_id f, enum ng_op op, size_t n, ..
 	x->col = 1;
 	va_start(ap, n);
 	for (size_t i = 0; i < n; i++)
-		vpool[nvpool++] = (struct ng_value){ .num = va_arg(ap, int64_t) };
+		vpool[nvpool++] = (struct ng_value){.num = va_arg(ap, int64_t)};
 	va_end(ap);
 	return x;
 }
@@ -59,7 +59,7 @@ static const struct ng_node *str_cmp(enum ng_field_id f, const char *s)
 	x->op = NG_OP_EQ;
 	x->values = &vpool[nvpool];
 	x->nvalues = 1;
-	vpool[nvpool++] = (struct ng_value){ .is_str = true, .str = s };
+	vpool[nvpool++] = (struct ng_value){.is_str = true, .str = s};
 	return x;
 }
 
@@ -105,27 +105,37 @@ static bool eval(const struct ng_node *n, const struct view *v, unsigned unknown
 
 		return l || r;
 	}
-	case NG_NODE_NOT: return !eval(n->left, v, unknown, next);
-	case NG_NODE_CONST: return n->constant;
-	case NG_NODE_CMP: break;
+	case NG_NODE_NOT:
+		return !eval(n->left, v, unknown, next);
+	case NG_NODE_CONST:
+		return n->constant;
+	case NG_NODE_CMP:
+		break;
 	}
 	const struct ng_value *x = n->values;
 
 	switch (n->field) {
 	case NG_F_MPOL_MODE:
 		switch (n->op) {
-		case NG_OP_EQ: return v->mode == x[0].num;
-		case NG_OP_NE: return v->mode != x[0].num;
-		case NG_OP_LT: return v->mode < x[0].num;
-		case NG_OP_LE: return v->mode <= x[0].num;
-		case NG_OP_GT: return v->mode > x[0].num;
-		case NG_OP_GE: return v->mode >= x[0].num;
+		case NG_OP_EQ:
+			return v->mode == x[0].num;
+		case NG_OP_NE:
+			return v->mode != x[0].num;
+		case NG_OP_LT:
+			return v->mode < x[0].num;
+		case NG_OP_LE:
+			return v->mode <= x[0].num;
+		case NG_OP_GT:
+			return v->mode > x[0].num;
+		case NG_OP_GE:
+			return v->mode >= x[0].num;
 		case NG_OP_IN:
 			for (size_t i = 0; i < n->nvalues; i++)
 				if (v->mode == x[i].num)
 					return true;
 			return false;
-		default: fail_msg("op %d on mpol.mode", n->op);
+		default:
+			fail_msg("op %d on mpol.mode", n->op);
 		}
 		break;
 	case NG_F_MPOL_FLAGS: {
@@ -142,37 +152,53 @@ static bool eval(const struct ng_node *n, const struct view *v, unsigned unknown
 		sub = (v->flags & ~set) == 0;
 		eq = v->flags == set;
 		switch (n->op) {
-		case NG_OP_CONTAINS: return all;
-		case NG_OP_INTERSECTS: return any;
-		case NG_OP_IN: return sub;
-		case NG_OP_EQ: return eq;
-		case NG_OP_NE: return !eq;
-		default: fail_msg("op %d on mpol.flags", n->op);
+		case NG_OP_CONTAINS:
+			return all;
+		case NG_OP_INTERSECTS:
+			return any;
+		case NG_OP_IN:
+			return sub;
+		case NG_OP_EQ:
+			return eq;
+		case NG_OP_NE:
+			return !eq;
+		default:
+			fail_msg("op %d on mpol.flags", n->op);
 		}
 		break;
 	}
 	case NG_F_MPOL_MODE_RAW:
 	case NG_F_MPOL_MAXNODE: {
-		uint64_t f = n->field == NG_F_MPOL_MAXNODE ? v->maxnode : v->raw, d = (uint64_t)x[0].num;
+		uint64_t f = n->field == NG_F_MPOL_MAXNODE ? v->maxnode : v->raw,
+			 d = (uint64_t)x[0].num;
 
 		switch (n->op) {
-		case NG_OP_EQ: return f == d;
-		case NG_OP_NE: return f != d;
-		case NG_OP_LT: return f < d;
-		case NG_OP_LE: return f <= d;
-		case NG_OP_GT: return f > d;
-		case NG_OP_GE: return f >= d;
+		case NG_OP_EQ:
+			return f == d;
+		case NG_OP_NE:
+			return f != d;
+		case NG_OP_LT:
+			return f < d;
+		case NG_OP_LE:
+			return f <= d;
+		case NG_OP_GT:
+			return f > d;
+		case NG_OP_GE:
+			return f >= d;
 		case NG_OP_IN:
 			for (size_t i = 0; i < n->nvalues; i++)
 				if (f == (uint64_t)x[i].num)
 					return true;
 			return false;
-		default: fail_msg("op %d on a number", n->op);
+		default:
+			fail_msg("op %d on a number", n->op);
 		}
 		break;
 	}
-	case NG_F_EVT_SYSCALL: return strcmp(v->syscall, x[0].str) == 0;
-	default: return (unknown >> (*next)++) & 1;
+	case NG_F_EVT_SYSCALL:
+		return strcmp(v->syscall, x[0].str) == 0;
+	default:
+		return (unknown >> (*next)++) & 1;
 	}
 	return false;
 }
@@ -188,11 +214,11 @@ static bool rule_can_match(const struct ng_node *n, const struct view *v, unsign
 	return false;
 }
 
-static const uint64_t modes[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x1002, 0x7FFFFFFF, 0x80000002,
-				  0xFFFFFFFF, 0xFFFFDFFE };
-static const uint64_t his[] = { 0, 1ull << 32, 0xFFFFFFFF00000000ull };
-static const uint64_t maxnodes[] = { 0, 1, 2, 3, 64, 65, 100, 1024, 1025, 4097, 4098,
-				     1ull << 32, (1ull << 32) | 5, UINT64_MAX };
+static const uint64_t modes[] = {0, 1, 2,      3,	   4,	       5,	   6,
+				 7, 8, 0x1002, 0x7FFFFFFF, 0x80000002, 0xFFFFFFFF, 0xFFFFDFFE};
+static const uint64_t his[] = {0, 1ull << 32, 0xFFFFFFFF00000000ull};
+static const uint64_t maxnodes[] = {
+    0, 1, 2, 3, 64, 65, 100, 1024, 1025, 4097, 4098, 1ull << 32, (1ull << 32) | 5, UINT64_MAX};
 
 struct arch {
 	const char *name;
@@ -202,9 +228,9 @@ struct arch {
 };
 
 static const struct arch arches[] = {
-	{ "x86_64", SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 238, false },
-	{ "i386", SCMP_ARCH_X86, AUDIT_ARCH_I386, 276, true },
-	{ "x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 238 | 0x40000000, false },
+    {"x86_64", SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 238, false},
+    {"i386", SCMP_ARCH_X86, AUDIT_ARCH_I386, 276, true},
+    {"x32", SCMP_ARCH_X32, AUDIT_ARCH_X86_64, 238 | 0x40000000, false},
 };
 
 enum expect { EXACT, EXACT_BUT_X32 };
@@ -220,7 +246,7 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 	struct ng_sc_filter f;
 	struct ng_sc_arches host;
 	scmp_filter_ctx ctx;
-	struct ng_buf bpf = { 0 };
+	struct ng_buf bpf = {0};
 	char err[512];
 	int r;
 
@@ -246,16 +272,20 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
 			for (unsigned fl = 0; fl < 8; fl++)
 				for (size_t h = 0; h < 3; h++)
-					for (size_t x = 0; x < sizeof(maxnodes) / sizeof(maxnodes[0]); x++) {
+					for (size_t x = 0;
+					     x < sizeof(maxnodes) / sizeof(maxnodes[0]); x++) {
 						const struct arch *ar = &arches[a];
-						uint64_t raw = his[h] | modes[m] | ((uint64_t)fl << 13);
+						uint64_t raw =
+						    his[h] | modes[m] | ((uint64_t)fl << 13);
 						uint64_t mx = maxnodes[x];
-						struct seccomp_data d = { .nr = ar->nr, .arch = ar->audit };
+						struct seccomp_data d = {.nr = ar->nr,
+									 .arch = ar->audit};
 						struct view v;
 						uint32_t got;
 
 						if (ar->is32) {
-							/* Compat registers are 32 bits, zero-extended. */
+							/* Compat registers are 32 bits,
+							 * zero-extended. */
 							raw = (uint32_t)raw;
 							mx = (uint32_t)mx;
 						}
@@ -263,7 +293,8 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 						d.args[2] = mx;
 						v.raw = raw;
 						v.flags = raw & 0xE000;
-						v.mode = (int64_t)(int32_t)(uint32_t)raw & ~(int64_t)0xE000;
+						v.mode = (int64_t)(int32_t)(uint32_t)raw &
+							 ~(int64_t)0xE000;
 						v.maxnode = mx;
 						v.syscall = "set_mempolicy";
 						assert_int_equal(ng_bpf_run(prog, n, &d, &got), 0);
@@ -271,17 +302,20 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 						bool match = rule_can_match(tree, &v, nunknown);
 
 						if (!blocked && got != SCMP_ACT_ALLOW)
-							fail_msg("%s: unexpected action 0x%x", ar->name, got);
+							fail_msg("%s: unexpected action 0x%x",
+								 ar->name, got);
 						if (match && !blocked)
-							fail_msg("%s: raw=0x%llx maxnode=0x%llx matches the rule "
+							fail_msg("%s: raw=0x%llx maxnode=0x%llx "
+								 "matches the rule "
 								 "but passes the filter",
 								 ar->name, (unsigned long long)raw,
 								 (unsigned long long)mx);
-						bool exact = nunknown == 0 &&
-							     (ex == EXACT || a != 2);
+						bool exact =
+						    nunknown == 0 && (ex == EXACT || a != 2);
 
 						if (exact && blocked && !match)
-							fail_msg("%s: raw=0x%llx maxnode=0x%llx is blocked but "
+							fail_msg("%s: raw=0x%llx maxnode=0x%llx is "
+								 "blocked but "
 								 "the rule does not match",
 								 ar->name, (unsigned long long)raw,
 								 (unsigned long long)mx);
@@ -305,22 +339,48 @@ static void expect_error(const struct ng_node *tree, int want)
 	npool = nvpool = 0;
 }
 
-#define MODE(op, ...) cmp(NG_F_MPOL_MODE, op, (size_t)(sizeof((int64_t[]){ __VA_ARGS__ }) / 8), __VA_ARGS__)
-#define FLAGS(op, ...) cmp(NG_F_MPOL_FLAGS, op, (size_t)(sizeof((int64_t[]){ __VA_ARGS__ }) / 8), __VA_ARGS__)
+#define MODE(op, ...)                                                                              \
+	cmp(NG_F_MPOL_MODE, op, (size_t)(sizeof((int64_t[]){__VA_ARGS__}) / 8), __VA_ARGS__)
+#define FLAGS(op, ...)                                                                             \
+	cmp(NG_F_MPOL_FLAGS, op, (size_t)(sizeof((int64_t[]){__VA_ARGS__}) / 8), __VA_ARGS__)
 #define MAXNODE(op, x) cmp(NG_F_MPOL_MAXNODE, op, 1, V(x))
 #define RAW(op, x) cmp(NG_F_MPOL_MODE_RAW, op, 1, V(x))
 #define STATIC V(15)
 #define RELATIVE V(14)
 #define BALANCING V(13)
 
-static void test_mode_eq(void **s) { check(MODE(NG_OP_EQ, V(2)), 0, EXACT); }
-static void test_mode_ne(void **s) { check(MODE(NG_OP_NE, V(2)), 0, EXACT); }
-static void test_not_mode_eq(void **s) { check(NOT(MODE(NG_OP_EQ, V(2))), 0, EXACT); }
-static void test_mode_in(void **s) { check(MODE(NG_OP_IN, V(2), V(5)), 0, EXACT); }
-static void test_not_mode_in(void **s) { check(NOT(MODE(NG_OP_IN, V(0), V(4))), 0, EXACT); }
-static void test_mode_ge(void **s) { check(MODE(NG_OP_GE, V(3)), 0, EXACT); }
-static void test_mode_lt(void **s) { check(MODE(NG_OP_LT, V(2)), 0, EXACT); }
-static void test_flags_contains(void **s) { check(FLAGS(NG_OP_CONTAINS, STATIC), 0, EXACT); }
+static void test_mode_eq(void **s)
+{
+	check(MODE(NG_OP_EQ, V(2)), 0, EXACT);
+}
+static void test_mode_ne(void **s)
+{
+	check(MODE(NG_OP_NE, V(2)), 0, EXACT);
+}
+static void test_not_mode_eq(void **s)
+{
+	check(NOT(MODE(NG_OP_EQ, V(2))), 0, EXACT);
+}
+static void test_mode_in(void **s)
+{
+	check(MODE(NG_OP_IN, V(2), V(5)), 0, EXACT);
+}
+static void test_not_mode_in(void **s)
+{
+	check(NOT(MODE(NG_OP_IN, V(0), V(4))), 0, EXACT);
+}
+static void test_mode_ge(void **s)
+{
+	check(MODE(NG_OP_GE, V(3)), 0, EXACT);
+}
+static void test_mode_lt(void **s)
+{
+	check(MODE(NG_OP_LT, V(2)), 0, EXACT);
+}
+static void test_flags_contains(void **s)
+{
+	check(FLAGS(NG_OP_CONTAINS, STATIC), 0, EXACT);
+}
 static void test_flags_intersects(void **s)
 {
 	check(FLAGS(NG_OP_INTERSECTS, STATIC, RELATIVE), 0, EXACT);
@@ -329,7 +389,10 @@ static void test_not_flags_intersects(void **s)
 {
 	check(NOT(FLAGS(NG_OP_INTERSECTS, STATIC, RELATIVE, BALANCING)), 0, EXACT);
 }
-static void test_flags_in(void **s) { check(FLAGS(NG_OP_IN, STATIC), 0, EXACT); }
+static void test_flags_in(void **s)
+{
+	check(FLAGS(NG_OP_IN, STATIC), 0, EXACT);
+}
 static void test_mode_and_flag(void **s)
 {
 	check(AND(MODE(NG_OP_EQ, V(2)), FLAGS(NG_OP_CONTAINS, STATIC)), 0, EXACT);
@@ -338,7 +401,10 @@ static void test_deny_bind(void **s)
 {
 	check(OR(MODE(NG_OP_EQ, V(2)), FLAGS(NG_OP_CONTAINS, STATIC)), 0, EXACT);
 }
-static void test_maxnode_gt(void **s) { check(MAXNODE(NG_OP_GT, 1024), 0, EXACT_BUT_X32); }
+static void test_maxnode_gt(void **s)
+{
+	check(MAXNODE(NG_OP_GT, 1024), 0, EXACT_BUT_X32);
+}
 static void test_maxnode_range(void **s)
 {
 	check(AND(MAXNODE(NG_OP_GT, 64), MAXNODE(NG_OP_LT, 1025)), 0, EXACT_BUT_X32);
@@ -347,7 +413,10 @@ static void test_not_maxnode_range(void **s)
 {
 	check(NOT(AND(MAXNODE(NG_OP_GE, 2), MAXNODE(NG_OP_LE, 1024))), 0, EXACT_BUT_X32);
 }
-static void test_raw_eq(void **s) { check(RAW(NG_OP_EQ, 0x8002), 0, EXACT_BUT_X32); }
+static void test_raw_eq(void **s)
+{
+	check(RAW(NG_OP_EQ, 0x8002), 0, EXACT_BUT_X32);
+}
 static void test_raw_and_mode(void **s)
 {
 	check(AND(RAW(NG_OP_NE, 2), MODE(NG_OP_EQ, V(2))), 0, EXACT_BUT_X32);
@@ -363,7 +432,8 @@ static void test_syscall_is_exact(void **s)
 	check(AND(str_cmp(NG_F_EVT_SYSCALL, "set_mempolicy"), MODE(NG_OP_EQ, V(2))), 0, EXACT);
 }
 
-/* A process field cannot be tested: dropped, and the filter covers every call the rule might match. */
+/* A process field cannot be tested: dropped, and the filter covers every call the rule might match.
+ */
 static void test_unknown_broadens(void **s)
 {
 	check(AND(MODE(NG_OP_EQ, V(2)), NOT(str_cmp(NG_F_PROC_NAME, "numactl"))), 1, EXACT);
@@ -381,10 +451,10 @@ static void test_notes_name_the_dropped_parts(void **s)
 	char err[512];
 
 	ng_sc_filter_init(&f, "test");
-	assert_int_equal(ng_sc_compile(AND(MODE(NG_OP_EQ, V(2)), cmp(NG_F_MPOL_NODES, NG_OP_CONTAINS,
-								     1, V(1))),
-				       &f, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+	    ng_sc_compile(AND(MODE(NG_OP_EQ, V(2)), cmp(NG_F_MPOL_NODES, NG_OP_CONTAINS, 1, V(1))),
+			  &f, err, sizeof(err)),
+	    0);
 	assert_true(f.broadened);
 	assert_non_null(strstr(f.notes.data, "mpol.nodes"));
 	assert_non_null(strstr(f.notes.data, "pointer"));
@@ -410,7 +480,7 @@ static const struct ng_node *mode_list(size_t n, int64_t first)
 	x->values = &vpool[nvpool];
 	x->nvalues = n;
 	for (size_t i = 0; i < n; i++)
-		vpool[nvpool++] = (struct ng_value){ .num = first + (int64_t)(i * 3) };
+		vpool[nvpool++] = (struct ng_value){.num = first + (int64_t)(i * 3)};
 	return x;
 }
 static void test_long_mode_list(void **s)
@@ -451,33 +521,33 @@ static void test_whole_syscall_detected(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mode_eq),
-		cmocka_unit_test(test_mode_ne),
-		cmocka_unit_test(test_not_mode_eq),
-		cmocka_unit_test(test_mode_in),
-		cmocka_unit_test(test_not_mode_in),
-		cmocka_unit_test(test_mode_ge),
-		cmocka_unit_test(test_mode_lt),
-		cmocka_unit_test(test_flags_contains),
-		cmocka_unit_test(test_flags_intersects),
-		cmocka_unit_test(test_not_flags_intersects),
-		cmocka_unit_test(test_flags_in),
-		cmocka_unit_test(test_mode_and_flag),
-		cmocka_unit_test(test_deny_bind),
-		cmocka_unit_test(test_maxnode_gt),
-		cmocka_unit_test(test_maxnode_range),
-		cmocka_unit_test(test_not_maxnode_range),
-		cmocka_unit_test(test_raw_eq),
-		cmocka_unit_test(test_raw_and_mode),
-		cmocka_unit_test(test_mixed),
-		cmocka_unit_test(test_syscall_is_exact),
-		cmocka_unit_test(test_unknown_broadens),
-		cmocka_unit_test(test_unknown_under_or),
-		cmocka_unit_test(test_notes_name_the_dropped_parts),
-		cmocka_unit_test(test_long_mode_list),
-		cmocka_unit_test(test_nothing_expressible),
-		cmocka_unit_test(test_never_matches),
-		cmocka_unit_test(test_whole_syscall_detected),
+	    cmocka_unit_test(test_mode_eq),
+	    cmocka_unit_test(test_mode_ne),
+	    cmocka_unit_test(test_not_mode_eq),
+	    cmocka_unit_test(test_mode_in),
+	    cmocka_unit_test(test_not_mode_in),
+	    cmocka_unit_test(test_mode_ge),
+	    cmocka_unit_test(test_mode_lt),
+	    cmocka_unit_test(test_flags_contains),
+	    cmocka_unit_test(test_flags_intersects),
+	    cmocka_unit_test(test_not_flags_intersects),
+	    cmocka_unit_test(test_flags_in),
+	    cmocka_unit_test(test_mode_and_flag),
+	    cmocka_unit_test(test_deny_bind),
+	    cmocka_unit_test(test_maxnode_gt),
+	    cmocka_unit_test(test_maxnode_range),
+	    cmocka_unit_test(test_not_maxnode_range),
+	    cmocka_unit_test(test_raw_eq),
+	    cmocka_unit_test(test_raw_and_mode),
+	    cmocka_unit_test(test_mixed),
+	    cmocka_unit_test(test_syscall_is_exact),
+	    cmocka_unit_test(test_unknown_broadens),
+	    cmocka_unit_test(test_unknown_under_or),
+	    cmocka_unit_test(test_notes_name_the_dropped_parts),
+	    cmocka_unit_test(test_long_mode_list),
+	    cmocka_unit_test(test_nothing_expressible),
+	    cmocka_unit_test(test_never_matches),
+	    cmocka_unit_test(test_whole_syscall_detected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

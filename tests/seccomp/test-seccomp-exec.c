@@ -62,15 +62,15 @@ struct mcase {
 
 /* On one node: node 0 needs maxnode >= 2 (the kernel reads maxnode - 1 bits). */
 static const struct mcase cases[] = {
-	{ "2", "2", "0", "EPERM" },	     /* MPOL_BIND */
-	{ "0x8002", "2", "0", "EPERM" },     /* MPOL_BIND | MPOL_F_STATIC_NODES */
-	{ "0x4002", "2", "0", "EPERM" },     /* MPOL_BIND | MPOL_F_RELATIVE_NODES */
-	{ "0x100000002", "2", "0", "EPERM" }, /* upper 32 bits set: the kernel still sees BIND */
-	{ "0x8001", "2", "0", "EPERM" },     /* MPOL_PREFERRED | MPOL_F_STATIC_NODES */
-	{ "3", "2", "0", "ok" },	     /* MPOL_INTERLEAVE */
-	{ "1", "2", "0", "ok" },	     /* MPOL_PREFERRED */
-	{ "0", "0", NULL, "ok" },	     /* MPOL_DEFAULT */
-	{ "4", "0", NULL, "ok" },	     /* MPOL_LOCAL */
+    {"2", "2", "0", "EPERM"},		/* MPOL_BIND */
+    {"0x8002", "2", "0", "EPERM"},	/* MPOL_BIND | MPOL_F_STATIC_NODES */
+    {"0x4002", "2", "0", "EPERM"},	/* MPOL_BIND | MPOL_F_RELATIVE_NODES */
+    {"0x100000002", "2", "0", "EPERM"}, /* upper 32 bits set: the kernel still sees BIND */
+    {"0x8001", "2", "0", "EPERM"},	/* MPOL_PREFERRED | MPOL_F_STATIC_NODES */
+    {"3", "2", "0", "ok"},		/* MPOL_INTERLEAVE */
+    {"1", "2", "0", "ok"},		/* MPOL_PREFERRED */
+    {"0", "0", NULL, "ok"},		/* MPOL_DEFAULT */
+    {"4", "0", NULL, "ok"},		/* MPOL_LOCAL */
 };
 
 static void check_cases(const char *const prefix[], size_t nprefix, const char *what)
@@ -101,8 +101,8 @@ static void check_cases(const char *const prefix[], size_t nprefix, const char *
 static void test_unfiltered_baseline(void **state)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *argv[] = { (char *)mpol_call, (char *)cases[i].mode, (char *)cases[i].maxnode,
-				 (char *)cases[i].node, NULL };
+		char *argv[] = {(char *)mpol_call, (char *)cases[i].mode, (char *)cases[i].maxnode,
+				(char *)cases[i].node, NULL};
 		char out[256];
 
 		assert_int_equal(run(argv, out, sizeof(out)), 0);
@@ -112,32 +112,32 @@ static void test_unfiltered_baseline(void **state)
 
 static void test_exec_policy(void **state)
 {
-	const char *prefix[] = { numaguard, "exec", "--policy", policy_path, "--" };
+	const char *prefix[] = {numaguard, "exec", "--policy", policy_path, "--"};
 
 	check_cases(prefix, 5, "numaguard exec");
 }
 
 static void test_exported_bpf(void **state)
 {
-	char *gen[] = { (char *)numaguard, "seccomp", "generate", "--policy", policy_path,
-			"--format", "bpf", "-o", bpf_path, NULL };
+	char *gen[] = {(char *)numaguard, "seccomp", "generate", "--policy", policy_path,
+		       "--format",	  "bpf",     "-o",	 bpf_path,   NULL};
 	char out[256];
 	struct stat st;
 
 	assert_int_equal(run(gen, out, sizeof(out)), 0);
 	assert_int_equal(stat(bpf_path, &st), 0);
 	assert_true(st.st_size > 0 && st.st_size % 8 == 0);
-	const char *prefix[] = { bpf_load, bpf_path };
+	const char *prefix[] = {bpf_load, bpf_path};
 
 	check_cases(prefix, 2, "exported BPF");
 }
 
 static void test_exec_exit_status(void **state)
 {
-	char *argv[] = { (char *)numaguard, "exec", "--policy", policy_path, "--", "/bin/sh", "-c",
-			 "exit 7", NULL };
-	char *missing[] = { (char *)numaguard, "exec", "--policy", policy_path, "--",
-			    "/nonexistent/command", NULL };
+	char *argv[] = {(char *)numaguard, "exec", "--policy", policy_path, "--",
+			"/bin/sh",	   "-c",   "exit 7",   NULL};
+	char *missing[] = {(char *)numaguard,	   "exec", "--policy", policy_path, "--",
+			   "/nonexistent/command", NULL};
 	char out[256];
 
 	assert_int_equal(run(argv, out, sizeof(out)), 7);
@@ -165,25 +165,25 @@ static void test_exec_bad_policy_runs_nothing(void **state)
 static char rules_path[300];
 
 static const char rules_yaml[] =
-	"- rule: Bind outside numactl\n"
-	"  id: T-BIND\n"
-	"  desc: MPOL_BIND from anything but numactl, in a container\n"
-	"  condition: evt.syscall = set_mempolicy and mpol.mode = MPOL_BIND\n"
-	"             and container.id != host and not proc.name in (numactl)\n"
-	"  output: bind by %proc.name\n"
-	"  priority: WARNING\n"
-	"- rule: Process only\n"
-	"  id: T-PROC\n"
-	"  desc: nothing seccomp can test\n"
-	"  condition: proc.name = evil\n"
-	"  output: x\n"
-	"  priority: WARNING\n"
-	"- rule: Bind or process\n"
-	"  id: T-WHOLE\n"
-	"  desc: seccomp part holds for every call\n"
-	"  condition: proc.name = evil or mpol.mode = MPOL_BIND\n"
-	"  output: x\n"
-	"  priority: WARNING\n";
+    "- rule: Bind outside numactl\n"
+    "  id: T-BIND\n"
+    "  desc: MPOL_BIND from anything but numactl, in a container\n"
+    "  condition: evt.syscall = set_mempolicy and mpol.mode = MPOL_BIND\n"
+    "             and container.id != host and not proc.name in (numactl)\n"
+    "  output: bind by %proc.name\n"
+    "  priority: WARNING\n"
+    "- rule: Process only\n"
+    "  id: T-PROC\n"
+    "  desc: nothing seccomp can test\n"
+    "  condition: proc.name = evil\n"
+    "  output: x\n"
+    "  priority: WARNING\n"
+    "- rule: Bind or process\n"
+    "  id: T-WHOLE\n"
+    "  desc: seccomp part holds for every call\n"
+    "  condition: proc.name = evil or mpol.mode = MPOL_BIND\n"
+    "  output: x\n"
+    "  priority: WARNING\n";
 
 /* Run numaguard with args (NULL-terminated after the verb), stderr merged into out. */
 static int ng(char *out, size_t outlen, const char *a1, ...)
@@ -207,19 +207,30 @@ static void test_rule_broadened(void **state)
 {
 	char out[4096];
 
-	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
-			    rules_path, "--rule", "T-BIND", "--format", "pfc", NULL),
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules",
+			    "--rules", rules_path, "--rule", "T-BIND", "--format", "pfc", NULL),
 			 0);
 	assert_non_null(strstr(out, "container.id"));
 	assert_non_null(strstr(out, "not proc.name"));
 	assert_non_null(strstr(out, "MORE set_mempolicy calls"));
 	assert_non_null(strstr(out, "& 0xffff1fff == 2"));
 
-	const char *prefix[] = { numaguard, "exec", "--no-default-rules", "--rules", rules_path,
-				 "--rule", "T-BIND", "--" };
-	char *argv[] = { (char *)prefix[0], (char *)prefix[1], (char *)prefix[2], (char *)prefix[3],
-			 (char *)prefix[4], (char *)prefix[5], (char *)prefix[6], (char *)prefix[7],
-			 (char *)mpol_call, "0x8002", "2", "0", NULL };
+	const char *prefix[] = {numaguard, "exec",     "--no-default-rules",
+				"--rules", rules_path, "--rule",
+				"T-BIND",  "--"};
+	char *argv[] = {(char *)prefix[0],
+			(char *)prefix[1],
+			(char *)prefix[2],
+			(char *)prefix[3],
+			(char *)prefix[4],
+			(char *)prefix[5],
+			(char *)prefix[6],
+			(char *)prefix[7],
+			(char *)mpol_call,
+			"0x8002",
+			"2",
+			"0",
+			NULL};
 
 	assert_int_equal(run(argv, out, sizeof(out)), 1);
 	assert_string_equal(out, "EPERM\n");
@@ -232,20 +243,20 @@ static void test_rule_refusals(void **state)
 {
 	char out[4096];
 
-	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
-			    rules_path, "--rule", "T-PROC", NULL),
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules",
+			    "--rules", rules_path, "--rule", "T-PROC", NULL),
 			 1);
 	assert_non_null(strstr(out, "nothing in the condition can be tested by seccomp"));
-	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
-			    rules_path, "--rule", "T-WHOLE", NULL),
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules",
+			    "--rules", rules_path, "--rule", "T-WHOLE", NULL),
 			 1);
 	assert_non_null(strstr(out, "--accept-whole-syscall-block"));
-	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
-			    rules_path, "--rule", "T-WHOLE", "--accept-whole-syscall-block",
-			    "--format", "pfc", NULL),
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules",
+			    "--rules", rules_path, "--rule", "T-WHOLE",
+			    "--accept-whole-syscall-block", "--format", "pfc", NULL),
 			 0);
-	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules", "--rules",
-			    rules_path, "--rule", "T-NONE", NULL),
+	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--no-default-rules",
+			    "--rules", rules_path, "--rule", "T-NONE", NULL),
 			 1);
 	assert_non_null(strstr(out, "no rule with id or name 'T-NONE'"));
 	assert_int_equal(ng(out, sizeof(out), "seccomp", "generate", "--policy", policy_path,
@@ -268,13 +279,13 @@ static void test_rule_refusals(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unfiltered_baseline),
-		cmocka_unit_test(test_exec_policy),
-		cmocka_unit_test(test_exported_bpf),
-		cmocka_unit_test(test_exec_exit_status),
-		cmocka_unit_test(test_exec_bad_policy_runs_nothing),
-		cmocka_unit_test(test_rule_broadened),
-		cmocka_unit_test(test_rule_refusals),
+	    cmocka_unit_test(test_unfiltered_baseline),
+	    cmocka_unit_test(test_exec_policy),
+	    cmocka_unit_test(test_exported_bpf),
+	    cmocka_unit_test(test_exec_exit_status),
+	    cmocka_unit_test(test_exec_bad_policy_runs_nothing),
+	    cmocka_unit_test(test_rule_broadened),
+	    cmocka_unit_test(test_rule_refusals),
 	};
 	int r;
 
@@ -287,12 +298,14 @@ int main(int argc, char **argv)
 	}
 	mpol_call = argv[1];
 	bpf_load = argv[2];
-	/* set_mempolicy needs CONFIG_NUMA; without it every call is ENOSYS and nothing can be checked. */
+	/* set_mempolicy needs CONFIG_NUMA; without it every call is ENOSYS and nothing can be
+	 * checked. */
 	{
-		char *probe[] = { (char *)mpol_call, "0", "0", NULL }, out[64];
+		char *probe[] = {(char *)mpol_call, "0", "0", NULL}, out[64];
 
 		if (run(probe, out, sizeof(out)) != 0 && strncmp(out, "ENOSYS", 6) == 0) {
-			printf("1..0 # SKIP set_mempolicy is ENOSYS: kernel built without CONFIG_NUMA\n");
+			printf("1..0 # SKIP set_mempolicy is ENOSYS: kernel built without "
+			       "CONFIG_NUMA\n");
 			return 77;
 		}
 	}

@@ -81,29 +81,29 @@ struct row {
 
 /* deny-bind: MPOL_BIND in any form, and MPOL_F_STATIC_NODES with any mode. */
 static const struct row deny_bind_table[] = {
-	{ 0, false },			    /* DEFAULT */
-	{ 1, false },			    /* PREFERRED */
-	{ 2, true },			    /* BIND */
-	{ 3, false },			    /* INTERLEAVE: a bit test for 2 would catch it */
-	{ 4, false },			    /* LOCAL */
-	{ 5, false },			    /* PREFERRED_MANY */
-	{ 6, false },			    /* WEIGHTED_INTERLEAVE: also has bit 1 set */
-	{ 7, false },			    /* MPOL_MAX: EINVAL in the kernel */
-	{ 2 | MPOL_F_STATIC, true },
-	{ 2 | MPOL_F_RELATIVE, true },
-	{ 2 | MPOL_F_BALANCING, true },
-	{ 2 | MPOL_F_RELATIVE | MPOL_F_BALANCING, true },
-	{ 3 | MPOL_F_STATIC, true },
-	{ 1 | MPOL_F_STATIC, true },
-	{ 3 | MPOL_F_RELATIVE, false },
-	{ 6 | MPOL_F_BALANCING, false },
-	{ HI | 2, true },		    /* the kernel truncates to int: still BIND */
-	{ HI | 2 | MPOL_F_RELATIVE, true },
-	{ 0xFFFFFFFF00000000ull | 2, true },
-	{ HI | 3, false },
-	{ HI | MPOL_F_STATIC, true },
-	{ 0x1002, false },		    /* unknown flag bit stays in the mode: EINVAL */
-	{ 0x80000002, false },
+    {0, false}, /* DEFAULT */
+    {1, false}, /* PREFERRED */
+    {2, true},	/* BIND */
+    {3, false}, /* INTERLEAVE: a bit test for 2 would catch it */
+    {4, false}, /* LOCAL */
+    {5, false}, /* PREFERRED_MANY */
+    {6, false}, /* WEIGHTED_INTERLEAVE: also has bit 1 set */
+    {7, false}, /* MPOL_MAX: EINVAL in the kernel */
+    {2 | MPOL_F_STATIC, true},
+    {2 | MPOL_F_RELATIVE, true},
+    {2 | MPOL_F_BALANCING, true},
+    {2 | MPOL_F_RELATIVE | MPOL_F_BALANCING, true},
+    {3 | MPOL_F_STATIC, true},
+    {1 | MPOL_F_STATIC, true},
+    {3 | MPOL_F_RELATIVE, false},
+    {6 | MPOL_F_BALANCING, false},
+    {HI | 2, true}, /* the kernel truncates to int: still BIND */
+    {HI | 2 | MPOL_F_RELATIVE, true},
+    {0xFFFFFFFF00000000ull | 2, true},
+    {HI | 3, false},
+    {HI | MPOL_F_STATIC, true},
+    {0x1002, false}, /* unknown flag bit stays in the mode: EINVAL */
+    {0x80000002, false},
 };
 
 static void test_deny_bind_table(void **state)
@@ -114,12 +114,12 @@ static void test_deny_bind_table(void **state)
 		int nr;
 		bool is32;
 	} abis[] = {
-		{ "x86_64", AUDIT_ARCH_X86_64, 238, false },
-		{ "i386", AUDIT_ARCH_I386, 276, true },
-		{ "x32", AUDIT_ARCH_X86_64, 238 | 0x40000000, false },
+	    {"x86_64", AUDIT_ARCH_X86_64, 238, false},
+	    {"i386", AUDIT_ARCH_I386, 276, true},
+	    {"x32", AUDIT_ARCH_X86_64, 238 | 0x40000000, false},
 	};
 	struct ng_sc_filter f;
-	struct ng_buf bpf = { 0 };
+	struct ng_buf bpf = {0};
 
 	if (seccomp_arch_native() != SCMP_ARCH_X86_64)
 		skip();
@@ -127,7 +127,7 @@ static void test_deny_bind_table(void **state)
 	build(&f, NG_SC_FMT_BPF, &bpf);
 	for (size_t a = 0; a < 3; a++)
 		for (size_t i = 0; i < sizeof(deny_bind_table) / sizeof(deny_bind_table[0]); i++) {
-			struct seccomp_data d = { .nr = abis[a].nr, .arch = abis[a].audit };
+			struct seccomp_data d = {.nr = abis[a].nr, .arch = abis[a].audit};
 			uint64_t mode = deny_bind_table[i].mode;
 			bool want = deny_bind_table[i].denied;
 			uint32_t got;
@@ -146,13 +146,12 @@ static void test_deny_bind_table(void **state)
 					 (unsigned long long)mode, got, want ? "EPERM" : "allow");
 		}
 	/* Other system calls pass; a foreign ABI is killed. */
-	struct seccomp_data getpid64 = { .nr = 39, .arch = AUDIT_ARCH_X86_64 };
-	struct seccomp_data arm = { .nr = 321, .arch = AUDIT_ARCH_ARM };
+	struct seccomp_data getpid64 = {.nr = 39, .arch = AUDIT_ARCH_X86_64};
+	struct seccomp_data arm = {.nr = 321, .arch = AUDIT_ARCH_ARM};
 	uint32_t got;
 
-	assert_int_equal(ng_bpf_run((const struct sock_filter *)bpf.data, bpf.len / 8, &getpid64,
-				    &got),
-			 0);
+	assert_int_equal(
+	    ng_bpf_run((const struct sock_filter *)bpf.data, bpf.len / 8, &getpid64, &got), 0);
 	assert_int_equal(got, SCMP_ACT_ALLOW);
 	assert_int_equal(ng_bpf_run((const struct sock_filter *)bpf.data, bpf.len / 8, &arm, &got),
 			 0);
@@ -164,7 +163,7 @@ static void test_deny_bind_table(void **state)
 static void golden(const char *name)
 {
 	struct ng_sc_filter f;
-	struct ng_buf pfc = { 0 };
+	struct ng_buf pfc = {0};
 	char path[512];
 	size_t len;
 	char *want;
@@ -196,7 +195,7 @@ static void test_generated_examples(void **state)
 {
 	struct ng_sc_filter f;
 	struct ng_sc_arches arches;
-	struct ng_buf oci = { 0 }, sd = { 0 };
+	struct ng_buf oci = {0}, sd = {0};
 	char path[512];
 	size_t len;
 	char *want;
@@ -236,27 +235,28 @@ struct bad {
 };
 
 static const struct bad bad_policies[] = {
-	{ "policy: p\naction: errno\nmatch:\n  - mode: MPOL_NOPE\n",
-	  "4:11: error: 'mode': unknown mode 'MPOL_NOPE'" },
-	{ "policy: p\naction: explode\nmatch:\n  - mode: MPOL_BIND\n",
-	  "2:9: error: unknown action 'explode'" },
-	{ "policy: p\nerrno: EWHATEVER\nmatch:\n  - mode: MPOL_BIND\n",
-	  "2:8: error: unknown errno 'EWHATEVER'" },
-	{ "policy: p\nmatch:\n  - {}\n", "3:5: error: an empty match entry would match every call" },
-	{ "policy: p\nmatch:\n  - maxnode: {gt: -1}\n", "3:19: error: maxnode gt: '-1' is not a non-negative integer" },
-	{ "policy: p\nmatch:\n  - maxnode: {between: 3}\n",
-	  "3:15: error: unknown maxnode comparison 'between'" },
-	{ "policy: p\nmatch:\n  - nodes: [1]\n", "3:5: error: unknown test 'nodes'" },
-	{ "policy: p\nsyscall: mbind\nmatch:\n  - mode: MPOL_BIND\n",
-	  "2:10: error: unsupported syscall 'mbind'" },
-	{ "policy: p\nmatch: []\n", "2:8: error: 'match' must be a non-empty list" },
-	{ "policy: p\naction: errno\n", "1:1: error: missing 'match'" },
-	{ "policy: p\nmatch:\n  - flags: [MPOL_F_STATIC_NODES, MPOL_BIND]\n",
-	  "3:34: error: 'flags': unknown flag 'MPOL_BIND'" },
-	{ "policy: p\nmatch:\n  - mode: MPOL_BIND\n    mode_not: [MPOL_BIND]\n",
-	  "2:1: error: the condition can never match a set_mempolicy call" },
-	{ "policy: p\nmatch:\n  - mode: [MPOL_BIND\n", "4:1: error: " },
-	{ "policy: p\nmatch:\n  - mode: MPOL_BIND\ncolour: blue\n", "4:1: error: unknown key 'colour'" },
+    {"policy: p\naction: errno\nmatch:\n  - mode: MPOL_NOPE\n",
+     "4:11: error: 'mode': unknown mode 'MPOL_NOPE'"},
+    {"policy: p\naction: explode\nmatch:\n  - mode: MPOL_BIND\n",
+     "2:9: error: unknown action 'explode'"},
+    {"policy: p\nerrno: EWHATEVER\nmatch:\n  - mode: MPOL_BIND\n",
+     "2:8: error: unknown errno 'EWHATEVER'"},
+    {"policy: p\nmatch:\n  - {}\n", "3:5: error: an empty match entry would match every call"},
+    {"policy: p\nmatch:\n  - maxnode: {gt: -1}\n",
+     "3:19: error: maxnode gt: '-1' is not a non-negative integer"},
+    {"policy: p\nmatch:\n  - maxnode: {between: 3}\n",
+     "3:15: error: unknown maxnode comparison 'between'"},
+    {"policy: p\nmatch:\n  - nodes: [1]\n", "3:5: error: unknown test 'nodes'"},
+    {"policy: p\nsyscall: mbind\nmatch:\n  - mode: MPOL_BIND\n",
+     "2:10: error: unsupported syscall 'mbind'"},
+    {"policy: p\nmatch: []\n", "2:8: error: 'match' must be a non-empty list"},
+    {"policy: p\naction: errno\n", "1:1: error: missing 'match'"},
+    {"policy: p\nmatch:\n  - flags: [MPOL_F_STATIC_NODES, MPOL_BIND]\n",
+     "3:34: error: 'flags': unknown flag 'MPOL_BIND'"},
+    {"policy: p\nmatch:\n  - mode: MPOL_BIND\n    mode_not: [MPOL_BIND]\n",
+     "2:1: error: the condition can never match a set_mempolicy call"},
+    {"policy: p\nmatch:\n  - mode: [MPOL_BIND\n", "4:1: error: "},
+    {"policy: p\nmatch:\n  - mode: MPOL_BIND\ncolour: blue\n", "4:1: error: unknown key 'colour'"},
 };
 
 static void test_policy_errors(void **state)
@@ -324,12 +324,9 @@ static void test_policy_actions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_deny_bind_table),
-		cmocka_unit_test(test_golden_pfc),
-		cmocka_unit_test(test_generated_examples),
-		cmocka_unit_test(test_policy_errors),
-		cmocka_unit_test(test_policy_missing_file),
-		cmocka_unit_test(test_policy_actions),
+	    cmocka_unit_test(test_deny_bind_table),	cmocka_unit_test(test_golden_pfc),
+	    cmocka_unit_test(test_generated_examples),	cmocka_unit_test(test_policy_errors),
+	    cmocka_unit_test(test_policy_missing_file), cmocka_unit_test(test_policy_actions),
 	};
 
 	srcdir = getenv("NUMAGUARD_SRCDIR");

@@ -75,6 +75,24 @@ static const char *scalar(const yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* Whether the key of pair `pr` already appeared earlier in its mapping. */
+static bool duplicate_key(struct pctx *p, const yaml_node_t *map, const yaml_node_pair_t *pr)
+{
+	const char *ks = scalar(yaml_document_get_node(p->doc, pr->key));
+
+	if (!ks)
+		return false;
+	for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pr; q++) {
+		const char *qs = scalar(yaml_document_get_node(p->doc, q->key));
+
+		if (qs && strcmp(qs, ks) == 0) {
+			perr(p, yaml_document_get_node(p->doc, pr->key), "duplicate key '%s'", ks);
+			return true;
+		}
+	}
+	return false;
+}
+
 static struct ng_node *node_new(struct pctx *p, enum ng_node_kind kind, const yaml_node_t *at)
 {
 	struct ng_node *n = arena_alloc(&p->arena, sizeof(*n));
@@ -257,6 +275,8 @@ static struct ng_node *entry_node(struct pctx *p, const yaml_node_t *e)
 			perr(p, k, "a test name must be a string");
 			continue;
 		}
+		if (duplicate_key(p, e, pr))
+			continue;
 		if (strcmp(ks, "maxnode") == 0) {
 			t = maxnode_node(p, v);
 		} else if (strcmp(ks, "mode") == 0 || strcmp(ks, "mode_not") == 0) {
@@ -302,7 +322,7 @@ static struct ng_node *entry_node(struct pctx *p, const yaml_node_t *e)
 
 static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 {
-	yaml_node_t *match = NULL, *match_key = NULL, *name = NULL;
+	yaml_node_t *match = NULL, *match_key = NULL, *name = NULL, *errno_key = NULL;
 	struct ng_node *cond = NULL;
 	char err[512];
 	int r;
@@ -319,6 +339,8 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 
 		if (!ks) {
 			perr(p, k, "keys must be strings");
+		} else if (duplicate_key(p, root, pr)) {
+			continue;
 		} else if (strcmp(ks, "policy") == 0) {
 			if (!vs || !*vs || strlen(vs) >= sizeof(f->name))
 				perr(p, v,
@@ -348,6 +370,7 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 		} else if (strcmp(ks, "errno") == 0) {
 			int e = vs ? ng_sc_errno_lookup(vs) : -1;
 
+			errno_key = k;
 			if (e < 0)
 				perr(p, v,
 				     "unknown errno '%s' (use a name such as EPERM, EACCES, "
@@ -367,6 +390,8 @@ static int load_doc(struct pctx *p, yaml_node_t *root, struct ng_sc_filter *f)
 	}
 	if (!name)
 		perr(p, root, "missing 'policy' (the policy's name)");
+	if (errno_key && f->action != NG_SC_ACT_ERRNO)
+		perr(p, errno_key, "'errno' goes with 'action: errno' only");
 	if (!match) {
 		perr(p, root, "missing 'match' (the list of calls the action applies to)");
 		return -EINVAL;
@@ -424,6 +449,27 @@ int ng_sc_policy_load(const char *path, struct ng_sc_filter *f, FILE *diag)
 	p.doc = &doc;
 	r = load_doc(&p, yaml_document_get_root_node(&doc), f);
 	yaml_document_delete(&doc);
+	/* A second document would be silently ignored: refuse it. */
+	if (r == 0) {
+		if (!yaml_parser_load(&parser, &doc)) {
+			fprintf(p.diag, "%s:%zu:%zu: error: %s\n", path,
+				parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				parser.problem ? parser.problem : "bad YAML");
+			r = -EINVAL;
+		} else {
+			yaml_node_t *extra = yaml_document_get_root_node(&doc);
+
+			if (extra) {
+				fprintf(p.diag,
+					"%s:%zu:%zu: error: a policy file holds one document; "
+					"put each policy in its own file\n",
+					path, extra->start_mark.line + 1,
+					extra->start_mark.column + 1);
+				r = -EINVAL;
+			}
+			yaml_document_delete(&doc);
+		}
+	}
 	yaml_parser_delete(&parser);
 	fclose(in);
 	arena_free(&p.arena);

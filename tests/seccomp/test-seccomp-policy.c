@@ -256,7 +256,23 @@ static const struct bad bad_policies[] = {
     {"policy: p\nmatch:\n  - mode: MPOL_BIND\n    mode_not: [MPOL_BIND]\n",
      "2:1: error: the condition can never match a set_mempolicy call"},
     {"policy: p\nmatch:\n  - mode: [MPOL_BIND\n", "4:1: error: "},
+    {"policy: p\naction: kill\nerrno: EPERM\nmatch:\n  - mode: MPOL_BIND\n",
+     "3:1: error: 'errno' goes with 'action: errno' only"},
+    {"policy: p\naction: log\naction: kill\nmatch:\n  - mode: MPOL_BIND\n",
+     "3:1: error: duplicate key 'action'"},
+    {"policy: p\nmatch:\n  - mode: MPOL_BIND\n    mode: MPOL_LOCAL\n",
+     "4:5: error: duplicate key 'mode'"},
+    {"policy: p\nmatch:\n  - mode: MPOL_BIND\n---\npolicy: q\nmatch:\n  - mode: MPOL_LOCAL\n",
+     "5:1: error: a policy file holds one document"},
     {"policy: p\nmatch:\n  - mode: MPOL_BIND\ncolour: blue\n", "4:1: error: unknown key 'colour'"},
+    {"policy: p\naction: kill\nerrno: EPERM\nmatch:\n  - mode: MPOL_BIND\n",
+     "3:1: error: 'errno' goes with 'action: errno' only"},
+    {"policy: p\naction: log\naction: kill\nmatch:\n  - mode: MPOL_BIND\n",
+     "3:1: error: duplicate key 'action'"},
+    {"policy: p\nmatch:\n  - mode: MPOL_BIND\n    mode: MPOL_LOCAL\n",
+     "4:5: error: duplicate key 'mode'"},
+    {"policy: p\nmatch:\n  - mode: MPOL_BIND\n---\npolicy: q\nmatch:\n  - mode: MPOL_LOCAL\n",
+     "5:1: error: a policy file holds one document"},
 };
 
 static void test_policy_errors(void **state)

@@ -90,7 +90,7 @@ const struct ng_field ng_fields[NG_F__COUNT] = {
 	F(NG_F_PROC_CAP_EFFECTIVE, "proc.cap_effective", NG_FT_FLAGS, cap_effective, &ng_cap_syms,
 	  "effective capabilities"),
 	F(NG_F_PROC_PRIVILEGED, "proc.privileged", NG_FT_BOOL, privileged, NULL,
-	  "euid 0 in the initial user namespace, or CAP_SYS_ADMIN or CAP_SYS_NICE"),
+	  "in the initial user namespace: euid 0, CAP_SYS_ADMIN or CAP_SYS_NICE"),
 	F(NG_F_USER_UID, "user.uid", NG_FT_U32, uid, NULL, "real uid (initial namespace)"),
 	F(NG_F_USER_EUID, "user.euid", NG_FT_U32, euid, NULL, "effective uid (initial namespace)"),
 	F(NG_F_USER_GID, "user.gid", NG_FT_U32, gid, NULL, "real gid (initial namespace)"),

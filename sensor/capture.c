@@ -213,11 +213,16 @@ static int add_link(struct ng_capture *c, struct bpf_link *l, const char *what, 
 	return 0;
 }
 
-static void detach(struct ng_capture *c)
+static void unlink_all(struct ng_capture *c)
 {
 	for (size_t i = 0; i < c->nlinks; i++)
 		bpf_link__destroy(c->links[i]);
 	c->nlinks = 0;
+}
+
+static void detach(struct ng_capture *c)
+{
+	unlink_all(c);
 	numaguard_bpf__destroy(c->skel);
 	c->skel = NULL;
 }
@@ -516,6 +521,16 @@ int ng_capture_counters(const struct ng_capture *c, uint64_t out[NG_CNT__MAX])
 	}
 	free(vals);
 	return 0;
+}
+
+void ng_capture_detach(struct ng_capture *c)
+{
+	/*
+	 * Destroying a tracepoint or kprobe link waits for programs already
+	 * running (RCU), so once this returns every record is either submitted
+	 * or never reserved.
+	 */
+	unlink_all(c);
 }
 
 void ng_capture_close(struct ng_capture *c)

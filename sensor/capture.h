@@ -76,6 +76,9 @@ int ng_capture_consume(struct ng_capture *c);
 /* Sum of the per-CPU counters, indexed by enum ng_counter. */
 int ng_capture_counters(const struct ng_capture *c, uint64_t out[NG_CNT__MAX]);
 
+/* Detach every program but keep the ring buffer, so what is queued can still be consumed. */
+void ng_capture_detach(struct ng_capture *c);
+
 void ng_capture_close(struct ng_capture *c);
 
 /*

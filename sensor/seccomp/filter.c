@@ -534,7 +534,13 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 		}
 	}
 	{
-		struct seccomp_data d = {.nr = 0, .arch = AUDIT_ARCH_S390X};
+		/* An ABI the filter does not list (s390x, or MIPS on an s390x host). */
+		uint32_t foreign = AUDIT_ARCH_S390X;
+
+		for (unsigned a = 0; a < arches->n; a++)
+			if (audit_arch(arches->arch[a]) == AUDIT_ARCH_S390X)
+				foreign = AUDIT_ARCH_MIPS;
+		struct seccomp_data d = {.nr = 0, .arch = foreign};
 
 		if (ng_bpf_run(prog, ninsn, &d, &got) < 0 || got != SCMP_ACT_KILL_PROCESS) {
 			snprintf(err, errlen, "the filter does not kill a foreign architecture");

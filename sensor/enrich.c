@@ -218,12 +218,35 @@ static int read_at(int dirfd, const char *name, char *buf, size_t cap, size_t *l
 	return r;
 }
 
-/* starttime (field 22 of /proc/PID/stat), in clock ticks since boot. */
-static int stat_starttime(int dirfd, uint64_t *ticks)
+/* What enrichment needs from /proc/PID/stat. */
+struct pstat {
+	char state;      /* field 3: R, S, Z, X, ... */
+	uint64_t flags;  /* field 9: PF_* */
+	uint64_t start;  /* field 22: start time, clock ticks since boot */
+};
+
+/* include/linux/sched.h; stable since 2.6 and exported through /proc/PID/stat. */
+#define NG_PF_EXITING 0x00000004u
+
+static int parse_u64(const char *p, uint64_t *v)
+{
+	char *end;
+
+	if (*p < '0' || *p > '9')
+		return -EBADMSG;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EBADMSG;
+	return 0;
+}
+
+static int stat_read(int dirfd, struct pstat *ps)
 {
 	char buf[STAT_READ_MAX + 1];
+	const char *f[23] = { 0 };
 	size_t len;
-	char *p, *end;
+	char *p;
 	int r;
 
 	r = read_at(dirfd, "stat", buf, STAT_READ_MAX, &len, NULL);
@@ -235,24 +258,20 @@ static int stat_starttime(int dirfd, uint64_t *ticks)
 	if (!p)
 		return -EBADMSG;
 	p++;
-	/* Field 3 (state) follows; starttime is field 22, 19 fields further. */
-	for (int field = 3; field < 22; field++) {
+	for (int field = 3; field <= 22; field++) {
 		while (*p == ' ')
 			p++;
-		while (*p && *p != ' ')
-			p++;
-		if (!*p)
+		if (!*p || *p == '\n')
 			return -EBADMSG;
+		f[field] = p;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
 	}
-	while (*p == ' ')
-		p++;
-	if (*p < '0' || *p > '9')
-		return -EBADMSG;
-	errno = 0;
-	*ticks = strtoull(p, &end, 10);
-	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
-		return -EBADMSG;
-	return 0;
+	ps->state = f[3][0];
+	r = parse_u64(f[9], &ps->flags);
+	if (r == 0)
+		r = parse_u64(f[22], &ps->start);
+	return r;
 }
 
 /*
@@ -267,15 +286,15 @@ static int stat_starttime(int dirfd, uint64_t *ticks)
 static int open_proc(struct ng_enricher *en, const struct ng_event *e)
 {
 	char name[16];
-	uint64_t ticks;
+	struct pstat ps;
 	int fd, r;
 
 	snprintf(name, sizeof(name), "%u", e->pid);
 	fd = openat(en->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
-	r = stat_starttime(fd, &ticks);
-	if (r == 0 && ticks != e->start_boot_ns / en->ns_per_tick)
+	r = stat_read(fd, &ps);
+	if (r == 0 && ps.start != e->start_boot_ns / en->ns_per_tick)
 		r = -ESRCH;
 	if (r < 0) {
 		close(fd);
@@ -428,8 +447,9 @@ static void cgroup_identity(struct ng_enricher *en, int pfd, struct cgroup_entry
 	struct cg_line lines[MAX_HIERARCHIES];
 	const char *order[MAX_HIERARCHIES];
 	const char *host_path = NULL;
+	struct pstat ps;
 	size_t len, n = 0;
-	bool more;
+	bool more, exiting, v2_placed = false;
 	int r;
 
 	if (en->nhier == 0) {
@@ -450,6 +470,15 @@ static void cgroup_identity(struct ng_enricher *en, int pfd, struct cgroup_entry
 			goto unknown;
 		}
 	}
+	/*
+	 * From the moment a task starts exiting the kernel prints "/" for it in
+	 * every v1 hierarchy, so a containerised process that calls and exits
+	 * at once would read as a host process. PF_EXITING never clears, so a
+	 * stat read after the cgroup read tells whether the v1 lines can be
+	 * believed. v2 lines are printed truthfully until the end.
+	 */
+	exiting = stat_read(pfd, &ps) < 0 || (ps.flags & NG_PF_EXITING) || ps.state == 'Z' ||
+		  ps.state == 'X';
 
 	for (size_t h = 0; h < en->nhier; h++) {
 		if (is_v2(lines[h].prefix)) {
@@ -458,8 +487,10 @@ static void cgroup_identity(struct ng_enricher *en, int pfd, struct cgroup_entry
 			const char *del = " (deleted)";
 			if (pl > strlen(del) && strcmp(lines[h].path + pl - strlen(del), del) == 0)
 				lines[h].path[pl - strlen(del)] = '\0';
-			if (strcmp(lines[h].path, "/") != 0)
+			if (strcmp(lines[h].path, "/") != 0) {
 				order[n++] = lines[h].path;
+				v2_placed = true;
+			}
 		}
 	}
 	for (size_t h = 0; h < en->nhier; h++)
@@ -481,6 +512,11 @@ static void cgroup_identity(struct ng_enricher *en, int pfd, struct cgroup_entry
 		out->c = c;
 		snprintf(out->cgroup, sizeof(out->cgroup), "%s", order[i]);
 		return;
+	}
+	if (exiting && !v2_placed) {
+		/* Only the v1 lines spoke, and they no longer tell the truth. */
+		en->st.exiting++;
+		goto unknown;
 	}
 	ng_cgroup_parse("/", &out->c);
 	snprintf(out->cgroup, sizeof(out->cgroup), "%s", host_path ? host_path : (n ? "/" : ""));

@@ -60,21 +60,33 @@ static void fixture_copy(const char *name, const char *to)
 	put(to, buf, n);
 }
 
+/* PF_FORKNOEXEC | PF_RANDOMIZE, as most processes show; | 0x4 (PF_EXITING) once exiting. */
+#define FLAGS_RUNNING 0x400040u
+#define FLAGS_EXITING (FLAGS_RUNNING | 0x4u)
+
+static void fake_stat(struct fake *fk, unsigned int pid, uint64_t start_ns, char state,
+		      unsigned int flags)
+{
+	char p[PATH_MAX + 128], stat[512];
+	int n;
+
+	/* A comm with ") " in it: the parser must resume after the last ')'. */
+	n = snprintf(stat, sizeof(stat),
+		     "%u (evil) S 1) %c 1 %u %u 0 -1 %u 100 0 0 0 1 2 0 0 20 0 1 0 %llu 123456 "
+		     "300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
+		     pid, state, pid, pid, flags, (unsigned long long)(start_ns / ns_per_tick));
+	snprintf(p, sizeof(p), "%s/%u/stat", fk->root, pid);
+	put(p, stat, (size_t)n);
+}
+
 static void fake_pid(struct fake *fk, unsigned int pid, uint64_t start_ns, const char *exe,
 		     const char *cmdline, size_t cmdlen, const char *cgroup_fixture)
 {
-	char d[PATH_MAX + 64], p[PATH_MAX + 128], stat[512];
-	int n;
+	char d[PATH_MAX + 64], p[PATH_MAX + 128];
 
 	snprintf(d, sizeof(d), "%s/%u", fk->root, pid);
 	mkdir(d, 0755);
-	/* A comm with ") " in it: the parser must resume after the last ')'. */
-	n = snprintf(stat, sizeof(stat),
-		     "%u (evil) S 1) S 1 %u %u 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 %llu 123456 "
-		     "300 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n",
-		     pid, pid, pid, (unsigned long long)(start_ns / ns_per_tick));
-	snprintf(p, sizeof(p), "%s/stat", d);
-	put(p, stat, (size_t)n);
+	fake_stat(fk, pid, start_ns, 'S', FLAGS_RUNNING);
 	snprintf(p, sizeof(p), "%s/cmdline", d);
 	put(p, cmdline, cmdlen);
 	snprintf(p, sizeof(p), "%s/cgroup", d);
@@ -334,6 +346,62 @@ static void fake_exit_keeps_cached_half(void **state)
 	assert_string_equal(e.exepath, "/usr/bin/numactl");
 	assert_string_equal(e.container_id, "");
 	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	ng_enricher_free(en);
+}
+
+/*
+ * On v1, the kernel prints "/" for an exiting task in every hierarchy: a
+ * container process that calls and exits at once must not read as host.
+ */
+static void fake_exiting_v1_is_not_host(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e = event_for(4257, START, 1);
+	struct ng_enrich_stats st;
+	char p[PATH_MAX + 64];
+
+	fake_pid(fk, 4257, START, "/bin/sh", "sh", 2, "hybrid-root");
+	fake_stat(fk, 4257, START, 'R', FLAGS_EXITING);
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	assert_string_equal(e.container_id, "");
+	assert_string_equal(e.exepath, "/bin/sh");
+
+	/* A zombie likewise. */
+	e = event_for(4258, START, 1);
+	fake_pid(fk, 4258, START, NULL, "", 0, "hybrid-root");
+	fake_stat(fk, 4258, START, 'Z', FLAGS_EXITING);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+
+	/* Exiting, but v1 still names the container (read before the exit began). */
+	e = event_for(4259, START, 1);
+	fake_pid(fk, 4259, START, "/bin/sh", "sh", 2, "hybrid-docker-v1");
+	fake_stat(fk, 4259, START, 'R', FLAGS_EXITING);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+
+	/* Not exiting: the same all-root file is a host process. */
+	e = event_for(4261, START, 1);
+	fake_pid(fk, 4261, START, "/bin/sh", "sh", 2, "hybrid-root");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.exiting, 2);
+	ng_enricher_free(en);
+
+	/* v2 paths stay true while exiting: a v2 host service is still host. */
+	snprintf(p, sizeof(p), "%s/self/cgroup", fk->root);
+	fixture_copy("self-v2", p);
+	en = new_enricher(fk, NULL);
+	e = event_for(4262, START, 1);
+	fake_pid(fk, 4262, START, "/usr/sbin/cron", "cron", 4, "v2-host-cron");
+	fake_stat(fk, 4262, START, 'R', FLAGS_EXITING);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.cgroup, "/system.slice/cron.service");
 	ng_enricher_free(en);
 }
 
@@ -693,6 +761,7 @@ int main(void)
 		FAKE(fake_exit_keeps_cached_half),
 		FAKE(fake_cgroup_expires_and_follows_cgroup_id),
 		FAKE(fake_v2_only),
+		FAKE(fake_exiting_v1_is_not_host),
 		FAKE(fake_bounds),
 		FAKE(fake_exited_leader_uses_thread),
 		FAKE(fake_user_names),

@@ -259,9 +259,14 @@ int cmd_seccomp(int argc, char **argv)
 	char err[512];
 	int c, r;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		generate_help(argc < 2 ? stderr : stdout);
-		return argc < 2 ? NG_EXIT_USAGE : NG_EXIT_OK;
+	if (argc < 2) {
+		fprintf(stderr, "numaguard seccomp: missing subcommand; see 'numaguard seccomp "
+				"--help'\n");
+		return NG_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		generate_help(stdout);
+		return NG_EXIT_OK;
 	}
 	if (strcmp(argv[1], "generate") != 0) {
 		fprintf(stderr, "numaguard seccomp: unknown subcommand '%s' (only 'generate')\n",

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "config.h"
 #include "decode.h"
 #include "enrich.h"
+#include "privs.h"
 #include "rules/engine.h"
 #include "seccomp/kill.h"
 #include "sinks/sinks.h"
@@ -396,6 +398,19 @@ int cmd_run(int argc, char **argv)
 	}
 	fprintf(stderr, "numaguard: attached in %.0f ms\n", (now_mono() - t0) * 1000);
 	log_coverage(cap);
+
+	/*
+	 * Loading parsed the kernel's BTF (megabytes) for CO-RE relocations and
+	 * freed it; hand that heap back to the system instead of carrying it as
+	 * resident memory for the life of the sensor.
+	 */
+	malloc_trim(0);
+
+	/* Everything privileged is done: BPF is loaded and attached, tracefs mounted, outputs open. */
+	if (ng_drop_privileges(ng_run_capabilities(o.enforce), err, sizeof(err))) {
+		fprintf(stderr, "numaguard run: %s\n", err);
+		goto out_sig;
+	}
 
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ee = { .events = EPOLLIN };

@@ -9,6 +9,7 @@
  *   ng-trigger loop N                    N calls alternating BIND{0} / DEFAULT
  *   ng-trigger race N                    N BIND calls while a thread flips the mask
  *   ng-trigger seccomp MODE MAXNODE NODES  the call under a filter returning EPERM
+ *   ng-trigger storm N                   N short-lived processes making one call each
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static unsigned long mask[16];
@@ -133,6 +135,20 @@ int main(int argc, char **argv)
 		       (long)syscall(SYS_gettid), n, ok, einval);
 		return 0;
 	}
-	fprintf(stderr, "usage: ng-trigger call|seccomp MODE MAXNODE NODES | loop N | race N\n");
+	if (argc >= 3 && strcmp(argv[1], "storm") == 0) {
+		/* N short-lived processes, one call each: the sensor's caches must stay bounded. */
+		long n = strtol(argv[2], NULL, 0), made = 0;
+		mask[0] = 1;
+		for (long i = 0; i < n; i++) {
+			pid_t c = fork();
+			if (c == 0)
+				_exit(syscall(SYS_set_mempolicy, 2, mask, 65) != 0);
+			if (c > 0 && waitpid(c, NULL, 0) == c)
+				made++;
+		}
+		printf("{\"pid\":%d,\"processes\":%ld}\n", getpid(), made);
+		return 0;
+	}
+	fprintf(stderr, "usage: ng-trigger call|seccomp MODE MAXNODE NODES | loop N | race N | storm N\n");
 	return 2;
 }

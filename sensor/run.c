@@ -27,6 +27,7 @@
 #include "decode.h"
 #include "enrich.h"
 #include "privs.h"
+#include "trust.h"
 #include "rules/engine.h"
 #include "seccomp/kill.h"
 #include "sinks/sinks.h"
@@ -47,6 +48,7 @@ struct run_opts {
 	bool enforce;
 	const char *config;
 	double stats_interval; /* seconds; 0: only at exit */
+	bool allow_untrusted;  /* accept rule/config files others can change (development) */
 };
 
 struct run_state {
@@ -80,7 +82,9 @@ static void run_help(FILE *f)
 		"  --enforce               carry out rule actions (kill); without it alerts say\n"
 		"                          \"would kill\"\n"
 		"  --config FILE           YAML settings; command-line options override them\n"
-		"  --stats-interval SECONDS  print a stats line every SECONDS (always at exit)\n\n"
+		"  --stats-interval SECONDS  print a stats line every SECONDS (always at exit)\n"
+		"  --allow-untrusted-files  accept rule and config files that users other than root\n"
+		"                          can change (development only)\n\n"
 		"Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the rules (a broken set keeps\n"
 		"the running one) and reopens output files.\n\n"
 		"Examples:\n"
@@ -114,7 +118,7 @@ static int parse_attach(const char *s, enum ng_attach_req *out)
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_RULES = 256, O_NODEF, O_ATTACH, O_OUTPUT, O_FORMAT, O_ALL, O_DURATION, O_ENFORCE,
-	       O_CONFIG, O_STATS };
+	       O_CONFIG, O_STATS, O_UNTRUSTED };
 	static const struct option opts[] = {
 		{ "rules", required_argument, NULL, O_RULES },
 		{ "no-default-rules", no_argument, NULL, O_NODEF },
@@ -126,6 +130,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "enforce", no_argument, NULL, O_ENFORCE },
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "stats-interval", required_argument, NULL, O_STATS },
+		{ "allow-untrusted-files", no_argument, NULL, O_UNTRUSTED },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -185,6 +190,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 						"positive number of seconds\n", optarg);
 				return -EINVAL;
 			}
+			break;
+		case O_UNTRUSTED:
+			o->allow_untrusted = true;
 			break;
 		case 'h':
 			run_help(stdout);
@@ -290,10 +298,34 @@ static void log_coverage(struct ng_capture *cap)
 		cov.syswide_cost ? "; every syscall of the host pays a filter" : "");
 }
 
+/* Rule and config files must be root's alone, unless the user said otherwise. */
+static int check_files(const struct run_opts *o, const char *config)
+{
+	char err[512];
+	if (o->allow_untrusted)
+		return 0;
+	if (config && ng_check_trusted_file(config, err, sizeof(err))) {
+		fprintf(stderr, "numaguard run: refusing the config file: %s\n", err);
+		return -EPERM;
+	}
+	for (size_t i = 0; i < o->nrules; i++) {
+		if (ng_check_trusted_file(o->rules[i], err, sizeof(err))) {
+			fprintf(stderr, "numaguard run: refusing a rule file: %s\n", err);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
 /* Swap in a freshly loaded rule set; a broken one keeps the running set. */
-static void reload_rules(struct run_state *st, const struct ng_engine_opts *eo)
+static void reload_rules(struct run_state *st, const struct ng_engine_opts *eo,
+			 const struct run_opts *o)
 {
 	struct ng_engine *neng;
+	if (check_files(o, NULL)) {
+		fprintf(stderr, "numaguard: SIGHUP: keeping the running rules\n");
+		return;
+	}
 	int r = ng_engine_load(&neng, eo);
 	if (r) {
 		fprintf(stderr, "numaguard: SIGHUP: the new rule set has errors (above); keeping the "
@@ -339,6 +371,10 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (check_files(&o, o.config)) {
+		rc = NG_EXIT_USAGE;
+		goto out_sig;
+	}
 	if (o.config) {
 		if (ng_config_load(o.config, &cfg, err, sizeof(err))) {
 			fprintf(stderr, "numaguard run: %s\n", err);
@@ -347,6 +383,12 @@ int cmd_run(int argc, char **argv)
 		}
 		have_cfg = true;
 		merge_config(&o, &cfg);
+	}
+
+	/* Rule files named by the config file get the same check. */
+	if (have_cfg && check_files(&o, NULL)) {
+		rc = NG_EXIT_USAGE;
+		goto out_sig;
 	}
 
 	/* Rules and outputs are validated before anything touches the kernel. */
@@ -438,7 +480,7 @@ int cmd_run(int argc, char **argv)
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					reload_rules(&st, &eo);
+					reload_rules(&st, &eo, &o);
 					ng_sinks_reopen(st.sinks);
 				} else {
 					stop = true;

@@ -184,6 +184,31 @@ def test_storm(work):
         tc.check(seen >= STORM and lost == 0, f"storm: every call captured ({seen}, lost {lost})")
 
 
+def test_untrusted_files(work):
+    """Rule and config files others can change are refused, with the reason and the fix."""
+    d = os.path.join(work, "trust")
+    os.makedirs(d, exist_ok=True)
+    rules = os.path.join(d, "r.yaml")
+    write_rules(rules, RULE.format(name="Rule T", rid="T-T", mode="MPOL_BIND"))
+    cases = [("group-writable file", lambda: os.chmod(rules, 0o664), "chmod go-w"),
+             ("file of another user", lambda: os.chown(rules, 65534, 0), "chown root"),
+             ("world-writable directory", lambda: os.chmod(d, 0o777), "chmod go-w " + d)]
+    for label, spoil, fix in cases:
+        os.chmod(rules, 0o644)
+        os.chown(rules, 0, 0)
+        os.chmod(d, 0o755)
+        spoil()
+        out = subprocess.run([NUMAGUARD, "run", "--no-default-rules", "--rules", rules,
+                              "--duration", "1"], capture_output=True, text=True)
+        tc.check(out.returncode == 1 and "refusing a rule file" in out.stderr and
+                 fix in out.stderr, f"untrusted {label} refused: {out.stderr.strip()!r}")
+        out = subprocess.run([NUMAGUARD, "run", "--no-default-rules", "--rules", rules,
+                              "--duration", "1", "--allow-untrusted-files"],
+                             capture_output=True, text=True)
+        tc.check(out.returncode == 0, f"untrusted {label} accepted with --allow-untrusted-files")
+    os.chmod(d, 0o755)
+
+
 def main():
     if os.geteuid() != 0:
         tc.skip("needs root")
@@ -191,7 +216,7 @@ def main():
     probe = subprocess.run([NUMAGUARD, "probe"], capture_output=True, text=True)
     if probe.returncode != 0:
         tc.skip("no capture path works here: " + probe.stderr.strip())
-    for t in (test_privileges, test_reload, test_restart, test_storm):
+    for t in (test_untrusted_files, test_privileges, test_reload, test_restart, test_storm):
         print(f"== {t.__name__}", flush=True)
         t(work)
     if tc.failures:

@@ -16,6 +16,7 @@
 
 struct jp {
 	const char *p, *start, *end;
+	size_t hint; /* the writer's field order: the next field is usually hint */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -121,6 +122,20 @@ static bool str(struct jp *j, char *out, size_t cap, size_t *len, const char *wh
 		char buf[8];
 		size_t n = 0;
 		unsigned char c = (unsigned char)*j->p;
+		/* Runs of plain ASCII are copied at once. */
+		const char *run = j->p;
+		while (run < j->end && (unsigned char)*run >= 0x20 && (unsigned char)*run < 0x80 &&
+		       *run != '"' && *run != '\\')
+			run++;
+		if (run > j->p) {
+			size_t rl = (size_t)(run - j->p);
+			if (o + rl >= cap)
+				return fail(j, "%s is longer than its %zu byte limit", what, cap - 1);
+			memcpy(out + o, j->p, rl);
+			o += rl;
+			j->p = run;
+			continue;
+		}
 		if (c < 0x20)
 			return fail(j, "raw control character in a string");
 		if (c == '\\') {
@@ -424,7 +439,13 @@ static bool group(struct jp *j, struct ng_event *e, char *path, size_t plen, int
 		memcpy(path + nl, key, klen + 1);
 		nl += klen;
 		ws(j);
-		const struct ng_field *f = ng_field_by_name(path);
+		const struct ng_field *f = NULL;
+		if (j->hint < NG_F__COUNT && strcmp(ng_fields[j->hint].name, path) == 0)
+			f = &ng_fields[j->hint];
+		else
+			f = ng_field_by_name(path);
+		if (f)
+			j->hint = (size_t)(f - ng_fields) + 1;
 		if (f) {
 			if (!field_value(j, e, f))
 				return false;

@@ -100,12 +100,34 @@ int ng_tmpl_compile(struct ng_cctx *cx, const struct ng_texts *t, struct ng_tmpl
 	return 0;
 }
 
+/* Decimal without printf: alerts are rendered on the evaluation path. */
+static void put_u64(struct ng_buf *b, uint64_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ng_buf_put(b, t + i, sizeof(t) - i);
+}
+
+static void put_i64(struct ng_buf *b, int64_t v)
+{
+	if (v < 0) {
+		ng_buf_putc(b, '-');
+		put_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(b, (uint64_t)v);
+	}
+}
+
 static void sym_or_number(struct ng_buf *b, const struct ng_symtab *t, int64_t v)
 {
 	if (v >= 0 && (uint64_t)v < t->n && t->names[v] && t->names[v][0])
 		ng_buf_puts(b, t->names[v]);
 	else
-		ng_buf_printf(b, "%" PRId64, v);
+		put_i64(b, v);
 }
 
 void ng_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f)
@@ -117,13 +139,13 @@ void ng_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_f
 	}
 	switch (f->type) {
 	case NG_FT_I64:
-		ng_buf_printf(b, "%" PRId64, *(const int64_t *)p);
+		put_i64(b, *(const int64_t *)p);
 		break;
 	case NG_FT_U32:
-		ng_buf_printf(b, "%" PRIu32, *(const uint32_t *)p);
+		put_u64(b, *(const uint32_t *)p);
 		break;
 	case NG_FT_U64:
-		ng_buf_printf(b, "%" PRIu64, *(const uint64_t *)p);
+		put_u64(b, *(const uint64_t *)p);
 		break;
 	case NG_FT_BOOL:
 		ng_buf_puts(b, *(const bool *)p ? "true" : "false");
@@ -163,8 +185,9 @@ void ng_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_f
 		ng_buf_putc(b, '[');
 		for (unsigned w = 0; w < NG_NODE_WORDS; w++)
 			for (uint64_t bits = m->w[w]; bits; bits &= bits - 1) {
-				ng_buf_printf(b, "%s%u", first ? "" : ",",
-					      w * 64 + (unsigned)__builtin_ctzll(bits));
+				if (!first)
+					ng_buf_putc(b, ',');
+				put_u64(b, w * 64 + (unsigned)__builtin_ctzll(bits));
 				first = false;
 			}
 		ng_buf_putc(b, ']');

@@ -3,19 +3,17 @@
 #include <string.h>
 
 #include "fields.h"
+#include "hash.h"
 #include "program.h"
 
 enum pk {
-	P_AND,
-	P_OR,
-	P_NOT,
-	P_CONST,
 	P_EXISTS,
 	/* signed 64-bit fields (I64, MODE) */
 	P_S_EQ, P_S_NE, P_S_LT, P_S_LE, P_S_GT, P_S_GE, P_S_IN,
 	/* unsigned fields of 1, 4 or 8 bytes (BOOL, U32, ENUM, U64, TIME) */
 	P_U_EQ, P_U_NE, P_U_LT, P_U_LE, P_U_GT, P_U_GE, P_U_IN,
-	/* strings */
+	/* strings; EQ16/NE16: a constant of up to 15 bytes compared as two words */
+	P_STR_EQ16, P_STR_NE16,
 	P_STR_EQ, P_STR_NE, P_STR_IN, P_STR_CONTAINS, P_STR_ICONTAINS, P_STR_STARTS,
 	P_STR_ENDS, P_STR_GLOB,
 	/* 64-bit flag sets */
@@ -29,25 +27,50 @@ struct sstr {
 	size_t len;
 };
 
-struct ng_prog {
+/* Open-addressing string set: slots hold an index + 1 into the values, 0 = empty. */
+struct strset {
+	const struct sstr *v;
+	const uint32_t *slot;
+	uint64_t mask;
+};
+
+/* One comparison; after it, control goes to t or f (an index, or ACCEPT / REJECT). */
+struct ins {
 	enum pk kind;
 	unsigned width;   /* bytes of an unsigned field: 1, 4, 8 */
-	uint32_t n;       /* kids, or set size */
+	uint32_t n;       /* set size */
+	int32_t t, f;     /* next instruction when the test is true / false */
 	size_t off, size; /* field storage */
 	uint64_t bit;     /* presence bit */
 	union {
-		const struct ng_prog *const *kids;
-		const struct ng_prog *kid;
-		bool constant;
 		int64_t s;
 		uint64_t u;
 		const int64_t *sset;
 		const uint64_t *uset;
 		struct sstr str;
-		const struct sstr *strs;
+		const struct strset *set;
+		struct {
+			uint64_t w[2], m[2];
+		} s16;
 		uint64_t mask;
 		const ng_nodemask_t *nodes;
 	};
+};
+
+#define ACCEPT (-1)
+#define REJECT (-2)
+
+/*
+ * The condition as a decision graph: `and`, `or` and `not` disappear into the
+ * t/f edges of the comparisons (a and b: a's true edge leads to b, its false
+ * edge to the whole expression's false target), so evaluation is one loop
+ * over comparisons, with no recursion and no work for the connectives.
+ * Each comparison of the tree appears once.
+ */
+struct ng_prog {
+	struct ins *ins;
+	uint32_t n;
+	int32_t entry;
 };
 
 static int cmp_i64(const void *a, const void *b)
@@ -62,41 +85,12 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Strings order by length first: a lookup then compares bytes only for equal lengths. */
-static int cmp_sstr(const void *a, const void *b)
-{
-	const struct sstr *x = a, *y = b;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return memcmp(x->s, y->s, x->len);
-}
-
-static unsigned count_chain(const struct ng_node *n, enum ng_node_kind k)
-{
-	if (n->kind != k)
-		return 1;
-	return count_chain(n->left, k) + count_chain(n->right, k);
-}
-
-static const struct ng_prog *compile(struct ng_arena *a, const struct ng_node *n);
-
-static bool fill_chain(struct ng_arena *a, const struct ng_node *n, enum ng_node_kind k,
-		       const struct ng_prog **kids, unsigned *i)
-{
-	if (n->kind != k) {
-		kids[*i] = compile(a, n);
-		return kids[(*i)++] != NULL;
-	}
-	return fill_chain(a, n->left, k, kids, i) && fill_chain(a, n->right, k, kids, i);
-}
-
 static bool is_signed(const struct ng_field *f)
 {
 	return f->type == NG_FT_I64 || f->type == NG_FT_MODE;
 }
 
-static const struct ng_prog *compile_cmp(struct ng_arena *a, const struct ng_node *n,
-					 struct ng_prog *p)
+static struct ins *compile_cmp(struct ng_arena *a, const struct ng_node *n, struct ins *p)
 {
 	const struct ng_field *f = &ng_fields[n->field];
 	p->off = f->offset;
@@ -147,13 +141,23 @@ static const struct ng_prog *compile_cmp(struct ng_arena *a, const struct ng_nod
 		};
 		p->kind = k[n->op];
 		if (n->op == NG_OP_IN) {
+			struct strset *set = ng_arena_alloc(a, sizeof(*set));
 			struct sstr *v = ng_arena_alloc(a, n->nvalues * sizeof(*v) + 1);
-			if (!v)
+			size_t cap = 4;
+			while (cap < n->nvalues * 2)
+				cap *= 2;
+			uint32_t *slot = ng_arena_alloc(a, cap * sizeof(*slot));
+			if (!set || !v || !slot)
 				return NULL;
-			for (size_t i = 0; i < n->nvalues; i++)
+			for (size_t i = 0; i < n->nvalues; i++) {
 				v[i] = (struct sstr){ n->values[i].str, strlen(n->values[i].str) };
-			qsort(v, n->nvalues, sizeof(*v), cmp_sstr);
-			p->strs = v;
+				uint64_t h = ng_hash_bytes(0, v[i].s, v[i].len) & (cap - 1);
+				while (slot[h])
+					h = (h + 1) & (cap - 1);
+				slot[h] = (uint32_t)i + 1;
+			}
+			*set = (struct strset){ v, slot, cap - 1 };
+			p->set = set;
 			p->n = (uint32_t)n->nvalues;
 		} else {
 			size_t len = strlen(n->values[0].str);
@@ -165,6 +169,19 @@ static const struct ng_prog *compile_cmp(struct ng_arena *a, const struct ng_nod
 					if (*c >= 'A' && *c <= 'Z')
 						*c = (char)(*c - 'A' + 'a');
 			p->str = (struct sstr){ s, len };
+			/*
+			 * Short constants: compare the field's first 16 bytes as two
+			 * words, the constant's NUL included, so no call and no
+			 * length scan. Needs 16 readable bytes at the field.
+			 */
+			if ((n->op == NG_OP_EQ || n->op == NG_OP_NE) && len < 16 && p->size >= 16) {
+				unsigned char c[16] = { 0 }, m[16] = { 0 };
+				memcpy(c, s, len);
+				memset(m, 0xff, len + 1);
+				memcpy(p->s16.w, c, 16);
+				memcpy(p->s16.m, m, 16);
+				p->kind = n->op == NG_OP_EQ ? P_STR_EQ16 : P_STR_NE16;
+			}
 		}
 		return p;
 	}
@@ -192,40 +209,57 @@ static const struct ng_prog *compile_cmp(struct ng_arena *a, const struct ng_nod
 	return NULL;
 }
 
-static const struct ng_prog *compile(struct ng_arena *a, const struct ng_node *n)
+static uint32_t count_cmp(const struct ng_node *n)
 {
-	struct ng_prog *p = ng_arena_alloc(a, sizeof(*p));
-	if (!p)
-		return NULL;
 	switch (n->kind) {
 	case NG_NODE_AND:
-	case NG_NODE_OR: {
-		unsigned cnt = count_chain(n, n->kind), i = 0;
-		const struct ng_prog **kids = ng_arena_alloc(a, cnt * sizeof(*kids));
-		if (!kids || !fill_chain(a, n, n->kind, kids, &i))
-			return NULL;
-		p->kind = n->kind == NG_NODE_AND ? P_AND : P_OR;
-		p->kids = kids;
-		p->n = cnt;
-		return p;
-	}
+	case NG_NODE_OR:
+		return count_cmp(n->left) + count_cmp(n->right);
 	case NG_NODE_NOT:
-		p->kind = P_NOT;
-		p->kid = compile(a, n->left);
-		return p->kid ? p : NULL;
-	case NG_NODE_CONST:
-		p->kind = P_CONST;
-		p->constant = n->constant;
-		return p;
+		return count_cmp(n->left);
 	case NG_NODE_CMP:
-		return compile_cmp(a, n, p);
+		return 1;
+	default:
+		return 0;
 	}
-	return NULL;
+}
+
+/* Emit n with continuations t and f; returns its entry (or a target, for constants). */
+static bool emit(struct ng_arena *a, struct ng_prog *p, const struct ng_node *n, int32_t t,
+		 int32_t f, int32_t *entry)
+{
+	int32_t second;
+	switch (n->kind) {
+	case NG_NODE_AND:
+		/* The right side is emitted first so the left one knows where to go. */
+		return emit(a, p, n->right, t, f, &second) && emit(a, p, n->left, second, f, entry);
+	case NG_NODE_OR:
+		return emit(a, p, n->right, t, f, &second) && emit(a, p, n->left, t, second, entry);
+	case NG_NODE_NOT:
+		return emit(a, p, n->left, f, t, entry);
+	case NG_NODE_CONST:
+		*entry = n->constant ? t : f;
+		return true;
+	case NG_NODE_CMP: {
+		struct ins *in = &p->ins[p->n];
+		if (!compile_cmp(a, n, in))
+			return false;
+		in->t = t;
+		in->f = f;
+		*entry = (int32_t)p->n++;
+		return true;
+	}
+	}
+	return false;
 }
 
 const struct ng_prog *ng_prog_compile(struct ng_arena *a, const struct ng_node *root)
 {
-	return compile(a, root);
+	struct ng_prog *p = ng_arena_alloc(a, sizeof(*p));
+	uint32_t n = count_cmp(root);
+	if (!p || !(p->ins = ng_arena_alloc(a, (n + 1) * sizeof(*p->ins))))
+		return NULL;
+	return emit(a, p, root, ACCEPT, REJECT, &p->entry) ? p : NULL;
 }
 
 bool ng_glob_match(const char *pat, size_t plen, const char *s, size_t slen)
@@ -294,7 +328,7 @@ bool ng_glob_match(const char *pat, size_t plen, const char *s, size_t slen)
 	return pi == plen;
 }
 
-static inline uint64_t load_u(const struct ng_prog *p, const char *base)
+static inline uint64_t load_u(const struct ins *p, const char *base)
 {
 	switch (p->width) {
 	case 1:
@@ -336,10 +370,15 @@ static bool in_u64(const uint64_t *v, uint32_t n, uint64_t x)
 	return false;
 }
 
-static bool in_str(const struct sstr *v, uint32_t n, const char *s, size_t len)
+static bool in_str(const struct strset *set, const char *s, size_t len)
 {
-	struct sstr key = { s, len };
-	return bsearch(&key, v, n, sizeof(*v), cmp_sstr) != NULL;
+	uint64_t h = ng_hash_bytes(0, s, len) & set->mask;
+	for (uint32_t i; (i = set->slot[h]) != 0; h = (h + 1) & set->mask) {
+		const struct sstr *v = &set->v[i - 1];
+		if (v->len == len && memcmp(v->s, s, len) == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool icontains(const char *hay, size_t hl, const char *needle_lower, size_t nl)
@@ -361,62 +400,11 @@ static bool icontains(const char *hay, size_t hl, const char *needle_lower, size
 	return false;
 }
 
-bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e)
+/* Comparisons that scan memory: kept out of line so the hot loop stays small. */
+static __attribute__((noinline)) bool test_slow(const struct ins *p, const char *fp)
 {
-	const char *base = (const char *)e;
+	size_t len;
 	switch (p->kind) {
-	case P_AND:
-		for (uint32_t i = 0; i < p->n; i++)
-			if (!ng_prog_eval(p->kids[i], e))
-				return false;
-		return true;
-	case P_OR:
-		for (uint32_t i = 0; i < p->n; i++)
-			if (ng_prog_eval(p->kids[i], e))
-				return true;
-		return false;
-	case P_NOT:
-		return !ng_prog_eval(p->kid, e);
-	case P_CONST:
-		return p->constant;
-	case P_EXISTS:
-		return (e->present & p->bit) != 0;
-	default:
-		break;
-	}
-	/* Every comparison on an absent field is false (`exists` tests presence). */
-	if (!(e->present & p->bit))
-		return false;
-	const char *fp = base + p->off;
-	switch (p->kind) {
-	case P_S_EQ:
-		return *(const int64_t *)fp == p->s;
-	case P_S_NE:
-		return *(const int64_t *)fp != p->s;
-	case P_S_LT:
-		return *(const int64_t *)fp < p->s;
-	case P_S_LE:
-		return *(const int64_t *)fp <= p->s;
-	case P_S_GT:
-		return *(const int64_t *)fp > p->s;
-	case P_S_GE:
-		return *(const int64_t *)fp >= p->s;
-	case P_S_IN:
-		return in_i64(p->sset, p->n, *(const int64_t *)fp);
-	case P_U_EQ:
-		return load_u(p, base) == p->u;
-	case P_U_NE:
-		return load_u(p, base) != p->u;
-	case P_U_LT:
-		return load_u(p, base) < p->u;
-	case P_U_LE:
-		return load_u(p, base) <= p->u;
-	case P_U_GT:
-		return load_u(p, base) > p->u;
-	case P_U_GE:
-		return load_u(p, base) >= p->u;
-	case P_U_IN:
-		return in_u64(p->uset, p->n, load_u(p, base));
 	case P_STR_EQ:
 	case P_STR_NE: {
 		/* Equal iff the constant's bytes match and the field ends right after them. */
@@ -426,26 +414,25 @@ bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e)
 	}
 	case P_STR_STARTS:
 		return p->str.len < p->size && strncmp(fp, p->str.s, p->str.len) == 0;
-	default:
-		break;
-	}
-	size_t len = strnlen(fp, p->size);
-	switch (p->kind) {
 	case P_STR_IN:
-		return in_str(p->strs, p->n, fp, len);
+		len = strnlen(fp, p->size);
+		return in_str(p->set, fp, len);
 	case P_STR_CONTAINS:
+		len = strnlen(fp, p->size);
 		return memmem(fp, len, p->str.s, p->str.len) != NULL;
 	case P_STR_ICONTAINS:
+		len = strnlen(fp, p->size);
 		return icontains(fp, len, p->str.s, p->str.len);
 	case P_STR_ENDS:
+		len = strnlen(fp, p->size);
 		return len >= p->str.len && memcmp(fp + len - p->str.len, p->str.s, p->str.len) == 0;
 	case P_STR_GLOB:
+		len = strnlen(fp, p->size);
 		return ng_glob_match(p->str.s, p->str.len, fp, len);
-	case P_F_CONTAINS:
-	case P_F_INTERSECTS:
-		return (*(const uint64_t *)fp & p->mask) != 0;
-	case P_F_IN:
-		return (*(const uint64_t *)fp & ~p->mask) == 0;
+	case P_S_IN:
+		return in_i64(p->sset, p->n, *(const int64_t *)fp);
+	case P_U_IN:
+		return in_u64(p->uset, p->n, load_u(p, fp - p->off));
 	case P_N_CONTAINS:
 	case P_N_INTERSECTS: {
 		const ng_nodemask_t *m = (const ng_nodemask_t *)fp;
@@ -464,4 +451,67 @@ bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e)
 	default:
 		return false;
 	}
+}
+
+static inline bool test(const struct ins *p, const char *base, uint64_t present)
+{
+	if (p->kind == P_EXISTS)
+		return (present & p->bit) != 0;
+	/* Every comparison on an absent field is false (`exists` tests presence). */
+	if (!(present & p->bit))
+		return false;
+	const char *fp = base + p->off;
+	switch (p->kind) {
+	case P_S_EQ:
+		return *(const int64_t *)fp == p->s;
+	case P_S_NE:
+		return *(const int64_t *)fp != p->s;
+	case P_S_LT:
+		return *(const int64_t *)fp < p->s;
+	case P_S_LE:
+		return *(const int64_t *)fp <= p->s;
+	case P_S_GT:
+		return *(const int64_t *)fp > p->s;
+	case P_S_GE:
+		return *(const int64_t *)fp >= p->s;
+	case P_U_EQ:
+		return load_u(p, base) == p->u;
+	case P_U_NE:
+		return load_u(p, base) != p->u;
+	case P_U_LT:
+		return load_u(p, base) < p->u;
+	case P_U_LE:
+		return load_u(p, base) <= p->u;
+	case P_U_GT:
+		return load_u(p, base) > p->u;
+	case P_U_GE:
+		return load_u(p, base) >= p->u;
+	case P_STR_EQ16:
+	case P_STR_NE16: {
+		uint64_t w[2];
+		memcpy(w, fp, 16);
+		bool eq = (((w[0] ^ p->s16.w[0]) & p->s16.m[0]) |
+			   ((w[1] ^ p->s16.w[1]) & p->s16.m[1])) == 0;
+		return p->kind == P_STR_EQ16 ? eq : !eq;
+	}
+	case P_F_CONTAINS:
+	case P_F_INTERSECTS:
+		return (*(const uint64_t *)fp & p->mask) != 0;
+	case P_F_IN:
+		return (*(const uint64_t *)fp & ~p->mask) == 0;
+	default:
+		return test_slow(p, fp);
+	}
+}
+
+bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e)
+{
+	const char *base = (const char *)e;
+	uint64_t present = e->present;
+	int32_t pc = p->entry;
+	while (pc >= 0) {
+		const struct ins *in = &p->ins[pc];
+		pc = test(in, base, present) ? in->t : in->f;
+	}
+	return pc == ACCEPT;
 }

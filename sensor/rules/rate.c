@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include <string.h>
 
+#include "hash.h"
 #include "rate.h"
 
 #define WAYS 8
@@ -50,35 +51,19 @@ struct ng_rate *ng_rate_new(struct ng_arena *a, const enum ng_field_id *key, siz
 	return r;
 }
 
-static inline uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= c[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static uint64_t key_hash(const struct ng_rate *r, const struct ng_event *e)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0;
 	for (size_t i = 0; i < r->nkey; i++) {
 		const struct ng_field *f = &ng_fields[r->key[i]];
-		unsigned char present = ng_event_has(e, r->key[i]);
-		h = fnv(h, &present, 1);
-		if (!present)
+		if (!ng_event_has(e, r->key[i])) {
+			h = ng_hash_bytes(h, "", 0) + 1; /* absent differs from empty */
 			continue;
+		}
 		const char *p = ng_field_ptr(e, f);
-		h = fnv(h, p, f->type == NG_FT_STR ? strnlen(p, f->size) : f->size);
+		h = ng_hash_bytes(h, p, f->type == NG_FT_STR ? strnlen(p, f->size) : f->size);
 	}
-	/* Final avalanche (splitmix64) so the set index uses well-mixed bits. */
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
+	return ng_hash_mix(h);
 }
 
 static uint64_t event_time(const struct ng_event *e)

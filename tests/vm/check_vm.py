@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Verdict for one guest of the kernel matrix, from its serial logs.
+
+    check_vm.py --name NAME --wall SECONDS --console LOG --data LOG [--qemu-log LOG]
+
+The guest (tests/vm/guest-init.sh) ran numaguard on each capture path and
+made the same calls on each; here every call is matched with its event field
+by field. qemu exits 0 after `poweroff -f` whatever happened inside, so only
+the serial logs can tell: a stream without its closing frame is a failure.
+Prints each failed assertion; exit 0 when all pass, 1 otherwise.
+"""
+import argparse
+import base64
+import gzip
+import json
+import os
+import re
+import sys
+
+# test_capture reads its settings at import; the decoding helpers it shares
+# with us need none of them.
+os.environ.setdefault("NUMAGUARD", "numaguard")
+os.environ.setdefault("NG_TRIGGER", "/bin/ng-trigger")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+import test_capture as tc  # noqa: E402
+
+PATHS = ["kretprobe", "fexit", "tracepoint", "raw", "auto"]
+# What each path must cover on these kernels: kernel-function hooks see both
+# ABIs; syscall tracepoints skip compat calls; only raw sees compat calls that
+# seccomp denied, because seccomp runs before any entry hook and the exit
+# tracepoint that catches denied native calls skips compat ones too.
+COVERAGE = {
+    "kretprobe": {"native": True, "compat": True, "denied": True, "denied_compat": False},
+    "fexit": {"native": True, "compat": True, "denied": True, "denied_compat": False},
+    "tracepoint": {"native": True, "compat": False, "denied": True, "denied_compat": False},
+    "raw": {"native": True, "compat": True, "denied": True, "denied_compat": True},
+}
+ERRNO = {0: "", 1: "EPERM", 14: "EFAULT", 22: "EINVAL"}
+TRIGGER_EXE = {"ng-trigger": "/bin/ng-trigger", "ng-compat-call": "/bin/ng-compat-call"}
+check = tc.check
+
+
+def frames(data):
+    """name -> decoded text of each @@NG-BEGIN/@@NG-END frame; and whether the stream closed."""
+    out, name, buf, done = {}, None, [], False
+    for line in data.replace("\r", "").split("\n"):
+        if line.startswith("@@NG-BEGIN "):
+            name, buf = line.split(" ", 1)[1], []
+        elif line.startswith("@@NG-END ") and name is not None:
+            try:
+                out[name] = gzip.decompress(base64.b64decode("".join(buf))).decode()
+            except (ValueError, OSError, EOFError) as e:
+                out[name] = None
+                check(False, f"frame {name}: undecodable ({e})")
+            name = None
+        elif line == "@@NG-DONE":
+            done = True
+        elif name is not None:
+            buf.append(line)
+    return out, done
+
+
+def weighted_supported(release):
+    # MPOL_WEIGHTED_INTERLEAVE appeared in 6.9: the expectation for the call,
+    # not something the sensor is told.
+    m = re.match(r"(\d+)\.(\d+)", release)
+    return m is not None and (int(m.group(1)), int(m.group(2))) >= (6, 9)
+
+
+def expect_effective(label, call):
+    """(mode, nodes) the kernel installed, for a call that succeeded."""
+    mode, _ = tc.decode_mode(call["mode_raw"])
+    if mode in ("MPOL_DEFAULT", "MPOL_LOCAL"):
+        return mode, []
+    # Every mask here lies inside the allowed {0,1}, so the kernel keeps it as
+    # given; RELATIVE {1} folds onto the second allowed node, which is 1 too.
+    return mode, tc.expect_nodes(call["nodes"], call["maxnode"])
+
+
+def check_event(e, label, call, attach, blocked=False, allowed=(0, 1)):
+    ev, mp, pr, us = e["evt"], e["mpol"], e["proc"], e["user"]
+    ret = call["ret"]
+    compat = bool(call.get("compat"))
+    check(ev["syscall"] == "set_mempolicy", f"{label}: evt.syscall {ev['syscall']}")
+    check(ev["res"] == ret, f"{label}: evt.res {ev['res']} == {ret}")
+    errname = ERRNO.get(-ret if ret < 0 else 0, "?")
+    check(ev["errno"] == errname, f"{label}: evt.errno {ev['errno']!r} == {errname!r}")
+    check(ev["blocked"] is blocked, f"{label}: evt.blocked {ev['blocked']} == {blocked}")
+    check(ev["attach"] == attach, f"{label}: evt.attach {ev['attach']} == {attach}")
+    check(ev["compat"] is compat, f"{label}: evt.compat {ev['compat']} == {compat}")
+    mode, flags = tc.decode_mode(call["mode_raw"])
+    check(mp["mode"] == mode, f"{label}: mpol.mode {mp['mode']} == {mode}")
+    check(mp["flags"] == flags, f"{label}: mpol.flags {mp['flags']} == {flags}")
+    # The i386 ABI passes 32-bit registers: the upper half never reaches the kernel.
+    raw = call["mode_raw"] & 0xFFFFFFFF if compat else call["mode_raw"]
+    check(mp["mode_raw"] == raw, f"{label}: mpol.mode_raw {mp['mode_raw']} == {raw}")
+    check(mp["maxnode"] == call["maxnode"], f"{label}: mpol.maxnode {mp['maxnode']}")
+    want_nodes = tc.expect_nodes(call["nodes"], call["maxnode"])
+    check(mp["nodes"] == want_nodes, f"{label}: mpol.nodes {mp['nodes']} == {want_nodes}")
+    if want_nodes is not None and not blocked:
+        check(mp["nodes_changed"] is False, f"{label}: mpol.nodes_changed {mp['nodes_changed']}")
+    if ret == 0:
+        emode, enodes = expect_effective(label, call)
+        check(mp["effective_mode"] == emode,
+              f"{label}: mpol.effective_mode {mp['effective_mode']} == {emode}")
+        check(mp["effective_nodes"] == enodes,
+              f"{label}: mpol.effective_nodes {mp['effective_nodes']} == {enodes}")
+    else:
+        check(mp["effective_mode"] is None and mp["effective_nodes"] is None,
+              f"{label}: no effective policy for a failed call "
+              f"({mp['effective_mode']}, {mp['effective_nodes']})")
+    check(mp["allowed_nodes"] == list(allowed),
+          f"{label}: mpol.allowed_nodes {mp['allowed_nodes']} == {list(allowed)}")
+    if want_nodes is not None:
+        outside = "MPOL_F_RELATIVE_NODES" not in flags and any(
+            n not in allowed for n in want_nodes)
+        check(mp["outside_allowed"] is outside,
+              f"{label}: mpol.outside_allowed {mp['outside_allowed']} == {outside}")
+    check(pr["pid"] == call["pid"] and pr["tid"] == call["tid"], f"{label}: proc.pid/tid")
+    prog = "ng-compat-call" if compat else "ng-trigger"
+    check(pr["name"] == prog, f"{label}: proc.name {pr['name']!r} == {prog!r}")
+    check(pr["exepath"] == TRIGGER_EXE[prog], f"{label}: proc.exepath {pr['exepath']!r}")
+    check(us["uid"] == 0 and us["euid"] == 0, f"{label}: user.uid/euid {us['uid']}/{us['euid']}")
+    check(pr["privileged"] is True, f"{label}: proc.privileged {pr['privileged']}")
+
+
+def check_path(path, fr, probe, release):
+    err = fr.get(f"{path}.err") or ""
+    calls_text = fr.get(f"{path}.calls")
+    events_text = fr.get(f"{path}.events")
+    rc = (fr.get(f"{path}.rc") or "").strip()
+    m = re.search(r"capturing set_mempolicy with ([\w-]+)", err)
+    check(m is not None, f"{path}: the sensor started (stderr: {err.strip()[-400:]!r})")
+    if m is None or calls_text is None or events_text is None:
+        return None
+    chosen = m.group(1)
+    kind = "kretprobe" if chosen.startswith("kretprobe") else chosen
+    if path == "auto":
+        # Nothing here lacks kprobes, and a kretprobe sees both ABIs at no
+        # cost to other syscalls: auto must not settle for less.
+        check(kind == "kretprobe", f"auto: chose {chosen}, expected a kretprobe path")
+    else:
+        check(kind == path, f"{path}: chose {chosen}")
+    check(rc == "0", f"{path}: sensor exit status {rc} after SIGINT")
+    attach = kind
+    cov = next((p["coverage"] for p in probe["paths"] if p["name"] == chosen), None) \
+        if probe else None
+    check(cov is not None, f"{path}: probe reports coverage for {chosen}")
+    cov = cov or COVERAGE[kind]
+    for k, v in COVERAGE[kind].items():
+        check(cov.get(k) is v, f"{path}: probe coverage.{k} {cov.get(k)} == {v}")
+
+    calls = {}
+    for line in calls_text.splitlines():
+        label, _, js = line.partition("\t")
+        try:
+            calls[label] = json.loads(js)
+        except ValueError:
+            check(False, f"{path}: call {label} printed no result: {js!r}")
+    events = [json.loads(l)["event"] for l in events_text.splitlines()
+              if l.strip() and "event" in json.loads(l)]
+    seen = {}
+    for label, call in calls.items():
+        if "tid" in call:
+            seen[label] = [e for e in events if e["proc"]["tid"] == call["tid"]]
+
+    def one(label, **kw):
+        got = seen.get(label)
+        check(got is not None and len(got) == 1,
+              f"{path}/{label}: exactly one event (got {None if got is None else len(got)})")
+        if got and len(got) == 1:
+            check_event(got[0], f"{path}/{label}", calls[label], attach, **kw)
+
+    weighted = weighted_supported(release)
+    for label in ["bind0", "bind1", "bind01", "badmode", "efault", "static", "relative",
+                  "interleave", "preferred", "local", "default", "hi32", "offbyone",
+                  "prefmany", "weighted"]:
+        if label in calls:
+            one(label)
+    w = calls.get("weighted")
+    check(w is not None and (w["ret"] == 0) is weighted,
+          f"{path}/weighted: MPOL_WEIGHTED_INTERLEAVE returned {w and w['ret']} "
+          f"on {release} (success expected: {weighted})")
+    check(calls.get("bind1", {}).get("ret") == 0, f"{path}/bind1: BIND to node 1 succeeded")
+    # A call denied by seccomp never enters: only the exit tracepoint (or raw) sees it.
+    got = seen.get("seccomp") or []
+    check(len(got) == 1, f"{path}/seccomp: denied native call seen once (got {len(got)})")
+    if len(got) == 1:
+        check_event(got[0], f"{path}/seccomp", calls["seccomp"],
+                    "raw" if kind == "raw" else "tracepoint", blocked=True)
+    c = calls.get("cpuset")
+    check(c is not None and c["ret"] == -22, f"{path}/cpuset: BIND {{1}} outside cpuset.mems=0 "
+          f"is EINVAL (got {c and c['ret']})")
+    one("cpuset", allowed=(0,))
+
+    for label in ["compat_bind1", "compat_interleave", "compat_badmode"]:
+        if cov["compat"]:
+            one(label)
+        else:
+            got = seen.get(label) or []
+            check(len(got) == 0, f"{path}/{label}: a path without compat coverage reported "
+                  f"{len(got)} event(s); probe must claim it")
+    check(calls.get("compat_bind1", {}).get("ret") == 0, f"{path}/compat_bind1: int 0x80 "
+          f"BIND {{1}} succeeded (got {calls.get('compat_bind1')})")
+    d = calls.get("compat_denied")
+    check(d is not None and d["ret"] == -1, f"{path}/compat_denied: the deny-bind seccomp "
+          f"filter returned EPERM to the int 0x80 call (got {d and d['ret']})")
+    got = seen.get("compat_denied") or []
+    if cov["denied_compat"]:
+        check(len(got) == 1, f"{path}/compat_denied: seen once (got {len(got)})")
+        if len(got) == 1:
+            check_event(got[0], f"{path}/compat_denied", d, attach, blocked=True)
+    else:
+        check(len(got) == 0, f"{path}/compat_denied: reported {len(got)} event(s) although "
+              "probe says this path cannot see denied compat calls")
+
+    loop, race = calls.get("loop"), calls.get("race")
+    if loop:
+        n = sum(1 for e in events if e["proc"]["pid"] == loop["pid"])
+        check(n == loop["calls"], f"{path}/loop: {n} events for {loop['calls']} calls")
+    else:
+        check(False, f"{path}/loop: no result")
+    if race:
+        rev = [e for e in events if e["proc"]["pid"] == race["pid"]]
+        check(len(rev) == race["calls"], f"{path}/race: {len(rev)} events for {race['calls']}")
+        changed = sum(1 for e in rev if e["mpol"]["nodes_changed"])
+        check(changed > 0, f"{path}/race: no event reports mpol.nodes_changed")
+    else:
+        check(False, f"{path}/race: no result")
+    s = re.search(r"stats \(final\): events=(\d+) captured=(\d+) lost_ringbuf_full=(\d+)", err)
+    check(s is not None, f"{path}: final stats line printed")
+    if s:
+        check(s.group(3) == "0", f"{path}: ring buffer loss {s.group(3)}")
+        check(int(s.group(1)) == len(events) == int(s.group(2)),
+              f"{path}: stats events={s.group(1)} captured={s.group(2)} == written {len(events)}")
+    return chosen, len(events)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--wall", type=float, required=True)
+    ap.add_argument("--console", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--qemu-log")
+    a = ap.parse_args()
+
+    def read(p):
+        try:
+            with open(p, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    fr, done = frames(read(a.data))
+    check(done, "the guest closed its report (@@NG-DONE): it crashed, hung or was killed")
+    release = (fr.get("uname") or "?").strip()
+    nodes = (fr.get("nodes") or "").strip()
+    check(nodes == "0-1", f"the guest has two NUMA nodes (online: {nodes!r})")
+    probe = None
+    try:
+        probe = json.loads(fr.get("probe") or "")
+    except ValueError:
+        check(False, f"numaguard probe --json: {(fr.get('probe') or '')[:400]!r}")
+    if probe:
+        check((probe.get("auto") or "").startswith("kretprobe"),
+              f"probe: auto is {probe.get('auto')}, expected a kretprobe path")
+    summary = []
+    for path in PATHS:
+        before = len(tc.failures)
+        r = check_path(path, fr, probe, release) if done or f"{path}.rc" in fr else None
+        if r is None and before == len(tc.failures):
+            check(False, f"{path}: no report from the guest")
+        summary.append(f"{path}→{r[0] if r else '-'}:{r[1] if r else 0} events"
+                       f"{'' if len(tc.failures) == before else ' FAIL'}")
+    print(f"vm {a.name} ({release}): {a.wall:.1f} s wall; " + ", ".join(summary))
+    if tc.failures:
+        tail = read(a.console).replace("\r", "").splitlines()[-30:]
+        print(f"vm {a.name}: {len(tc.failures)} check(s) failed; last console lines:")
+        print("\n".join("  | " + l for l in tail))
+        q = read(a.qemu_log or "").strip()
+        if q:
+            print("qemu:", q)
+        sys.exit(1)
+    print(f"vm {a.name}: all checks passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# /init of the test guest. Runs numaguard on every capture path, makes the
+# same calls on each, and ships what happened to the host over the second
+# serial port (/dev/ttyS1) as framed, gzip+base64 sections; the verdict is
+# reached on the host, because the guest has no python and qemu's exit
+# status says nothing about what happened inside.
+#
+# Frame: "@@NG-BEGIN <name>", base64 of the gzipped content, "@@NG-END <name>".
+# "@@NG-DONE" closes the stream; a missing one means the guest died midway.
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null ||
+	mount -t tracefs tracefs /sys/kernel/debug/tracing
+mount -t bpf bpf /sys/fs/bpf
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+
+OUT=/dev/ttyS1
+# Raw, so that the line discipline does not turn \n into \r\n or eat bytes.
+stty -F $OUT raw -echo 2>/dev/null
+
+section() { # NAME FILE
+	echo "@@NG-BEGIN $1" >$OUT
+	gzip -c "$2" | base64 >$OUT
+	echo "@@NG-END $1" >$OUT
+}
+
+# The calls every path sees, one "label<TAB>JSON" line each. The cases are
+# those of the host integration test plus what needs two nodes, a cpuset and
+# the i386 ABI.
+calls() {
+	for c in "bind0 2 65 0" "bind1 2 65 1" "bind01 2 65 0,1" "badmode 99 65 0" \
+		"efault 2 65 bad" "static 0x8002 65 1" "relative 0x4002 65 1" \
+		"interleave 3 65 0,1" "preferred 1 65 1" "local 4 0 -" "default 0 0 -" \
+		"hi32 0x100000002 65 1" "offbyone 2 1 0" "prefmany 5 65 0,1" \
+		"weighted 6 65 0,1"; do
+		set -- $c
+		printf '%s\t%s\n' "$1" "$(ng-trigger call "$2" "$3" "$4")"
+	done
+	printf 'seccomp\t%s\n' "$(ng-trigger seccomp 2 65 1)"
+	# A child cgroup confined to node 0: BIND to node 1 lies outside it.
+	printf 'cpuset\t%s\n' "$(sh -c "echo \$\$ >/sys/fs/cgroup/ng-node0/cgroup.procs &&
+		exec ng-trigger call 2 65 1")"
+	printf 'compat_bind1\t%s\n' "$(ng-compat-call 2 65 1)"
+	printf 'compat_interleave\t%s\n' "$(ng-compat-call 3 65 0,1)"
+	printf 'compat_badmode\t%s\n' "$(ng-compat-call 99 65 0)"
+	printf 'compat_denied\t%s\n' \
+		"$(numaguard exec --policy /etc/numaguard/deny-bind.yaml -- ng-compat-call 2 65 1)"
+	printf 'loop\t%s\n' "$(ng-trigger loop 1000)"
+	printf 'race\t%s\n' "$(ng-trigger race 500)"
+}
+
+run_path() { # PATH
+	p=$1
+	numaguard run --attach "$p" --all-events --output "file:/tmp/$p.events" \
+		>/dev/null 2>"/tmp/$p.err" &
+	pid=$!
+	# Loading BPF under emulation takes seconds; wait for the sensor to say so.
+	i=0
+	while [ $i -lt 600 ] && kill -0 $pid 2>/dev/null &&
+		! grep -q "numaguard: capturing" "/tmp/$p.err"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if grep -q "numaguard: capturing" "/tmp/$p.err" && kill -0 $pid 2>/dev/null; then
+		calls >"/tmp/$p.calls" 2>&1
+		sleep 0.3
+		kill -INT $pid
+	else
+		: >"/tmp/$p.calls"
+		kill -KILL $pid 2>/dev/null
+	fi
+	wait $pid
+	echo $? >"/tmp/$p.rc"
+	touch "/tmp/$p.events"
+	for f in err calls events rc; do
+		section "$p.$f" "/tmp/$p.$f"
+	done
+}
+
+uname -r >/tmp/uname
+cat /sys/devices/system/node/online >/tmp/nodes
+section uname /tmp/uname
+section nodes /tmp/nodes
+numaguard probe --json >/tmp/probe 2>&1
+section probe /tmp/probe
+# Every program on its own, with the verifier's whole log for a rejected one.
+ng-bpf-verify /lib/numaguard/numaguard.bpf.o >/tmp/verify 2>&1
+section verify /tmp/verify
+
+echo +cpuset >/sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/ng-node0
+echo 0 >/sys/fs/cgroup/ng-node0/cpuset.mems
+
+for p in kretprobe fexit tracepoint raw auto; do
+	echo "numaguard-vm: attach $p" >/dev/console
+	run_path $p
+done
+echo "@@NG-DONE" >$OUT
+sync
+poweroff -f

@@ -69,6 +69,8 @@ enum ng_record_flags {
 	/* cgroup[] holds the cgroup v2 path components (more than fit: NG_R_CGROUP_TRUNC). */
 	NG_R_CGROUP = 1u << 15,
 	NG_R_CGROUP_TRUNC = 1u << 16,
+	/* The task is in the cgroup v2 root, so cgroup[] holds its path in a v1 hierarchy instead. */
+	NG_R_CGROUP_V1 = 1u << 17,
 };
 
 /*

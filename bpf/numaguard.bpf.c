@@ -93,6 +93,25 @@ struct {
 	__type(value, struct walkbuf);
 } ng_walk SEC(".maps");
 
+/*
+ * What was last walked for a process: the executable path and arguments
+ * change only at exec, the cgroup path only with the cgroup. Walking them is
+ * most of the cost of a record, so each is captured once per (process, exec)
+ * and (process, cgroup); userspace keeps the values per the same keys.
+ */
+struct seen {
+	__u64 start_boot;
+	__u64 exec_id;
+	__u64 cgroup_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct seen);
+} ng_seen SEC(".maps");
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *c = bpf_map_lookup_elem(&ng_counters, &which);
@@ -293,23 +312,62 @@ static __always_inline void walk_exe(struct ng_record *r, struct task_struct *t,
 	r->flags |= NG_R_EXE | (done ? 0 : NG_R_EXE_TRUNC);
 }
 
-/* The cgroup v2 path, from the task's default-hierarchy cgroup up its kernfs parents. */
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* The task's cgroup in the v1 hierarchy of one controller, if the kernel has that controller. */
+static __always_inline struct kernfs_node *v1_node(struct task_struct *t, __u32 id)
+{
+	struct css_set *cs = BPF_CORE_READ(t, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+
+	if (!cs || id >= 64)
+		return NULL;
+	bpf_probe_read_kernel(&css, sizeof(css),
+			      (void *)cs + bpf_core_field_offset(struct css_set, subsys) +
+				      id * sizeof(void *));
+	return css ? BPF_CORE_READ(css, cgroup, kn) : NULL;
+}
+
+/*
+ * The cgroup path, from the task's cgroup up its kernfs parents. The v2
+ * (default) hierarchy is the truth on v2 hosts; a task in the v2 root of a
+ * v1 or hybrid host is placed by its v1 hierarchies instead (memory, pids or
+ * cpu, whichever has it below the root), which is where runtimes put
+ * containers there.
+ */
 static __always_inline void walk_cgroup(struct ng_record *r, struct task_struct *t, char *buf)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
 	__u32 off = 0, n = 0;
 	bool done = false;
 
+	if (kn && !kn_parent(kn)) {
+		struct kernfs_node *v1 = NULL;
+		if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+			v1 = v1_node(t, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id));
+		if ((!v1 || !kn_parent(v1)) &&
+		    bpf_core_enum_value_exists(enum cgroup_subsys_id, pids_cgrp_id))
+			v1 = v1_node(t, bpf_core_enum_value(enum cgroup_subsys_id, pids_cgrp_id));
+		if ((!v1 || !kn_parent(v1)) &&
+		    bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
+			v1 = v1_node(t, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+		if (v1 && kn_parent(v1)) {
+			kn = v1;
+			r->flags |= NG_R_CGROUP_V1;
+		}
+	}
 	for (int i = 0; i < 32; i++) {
 		struct kernfs_node *parent;
 		if (!kn) {
 			done = true;
 			break;
 		}
-		if (bpf_core_field_exists(kn->__parent))
-			parent = BPF_CORE_READ(kn, __parent);
-		else
-			parent = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+		parent = kn_parent(kn);
 		if (!parent) {
 			done = true; /* the hierarchy's root: its name is not part of the path */
 			break;
@@ -384,13 +442,22 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
 	r->cgroup_nparts = 0;
 	r->args_len = 0;
 	r->reserved2 = 0;
-	__u32 zero = 0;
+	__u32 zero = 0, tgid = r->pid;
+	struct seen cur = { .start_boot = r->start_boot, .exec_id = r->exec_id,
+			    .cgroup_id = r->cgroup_id };
+	struct seen *last = bpf_map_lookup_elem(&ng_seen, &tgid);
+	bool same_proc = last && last->start_boot == cur.start_boot;
+	bool need_exe = !same_proc || last->exec_id != cur.exec_id;
+	bool need_cg = !same_proc || last->cgroup_id != cur.cgroup_id;
 	struct walkbuf *wb = bpf_map_lookup_elem(&ng_walk, &zero);
-	if (wb) {
+	if (wb && need_exe)
 		walk_exe(r, t, wb->b);
+	if (wb && need_cg)
 		walk_cgroup(r, t, wb->b);
-	}
-	read_args(r, t);
+	if (need_exe)
+		read_args(r, t);
+	if (need_exe || need_cg)
+		bpf_map_update_elem(&ng_seen, &tgid, &cur, BPF_ANY);
 	if (bpf_core_field_exists(t->mems_allowed)) {
 		__u64 sz = bpf_core_type_size(nodemask_t);
 		if (sz > sizeof(r->allowed))

@@ -298,7 +298,19 @@ struct cgroup {
 	struct kernfs_node *kn;
 };
 
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+};
+
+/* Values are relocated against the running kernel (they depend on its config). */
+enum cgroup_subsys_id {
+	cpu_cgrp_id = 1,
+	memory_cgrp_id = 4,
+	pids_cgrp_id = 11,
+};
+
 struct css_set {
+	struct cgroup_subsys_state *subsys[12];
 	struct cgroup *dfl_cgrp;
 };
 

@@ -91,6 +91,7 @@ class Sensor:
         return events, alerts
 
     def __exit__(self, *exc):
+        # Whatever happened, no sensor stays attached to the host.
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

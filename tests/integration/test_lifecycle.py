@@ -4,6 +4,7 @@
 SIGHUP rule reload under load, restart after kill -9, and bounded memory under
 a storm of short-lived processes. Exits 77 when BPF is unavailable unless
 NUMAGUARD_REQUIRE_BPF=1."""
+import atexit
 import json
 import os
 import signal
@@ -38,6 +39,18 @@ def write_rules(path, text):
     os.rename(tmp, path)
 
 
+RUNNING = []
+
+
+@atexit.register
+def _no_leftover_sensors():
+    """A failed or interrupted test must not leave a sensor attached to the host."""
+    for r in RUNNING:
+        if r.proc.poll() is None:
+            r.proc.kill()
+            r.proc.wait()
+
+
 class Run:
     """numaguard run in the background, with a way to wait for stderr lines."""
 
@@ -46,6 +59,7 @@ class Run:
         self.err = open(self.err_path, "w+")
         self.proc = subprocess.Popen([NUMAGUARD, "run", *args], stdout=subprocess.DEVNULL,
                                      stderr=self.err)
+        RUNNING.append(self)
 
     def stderr(self):
         with open(self.err_path) as f:

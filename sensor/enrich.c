@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,6 +146,7 @@ struct cgroup_entry {
 	struct slot h; /* k = pid, start, cgroup_id */
 	char cgroup[NG_CGROUP_LEN];
 	struct ng_container c;
+	bool blind; /* exiting, and only v1 lines (all "/" by then) could have placed it */
 };
 
 enum user_state { USER_FOUND, USER_NONE, USER_ERROR };
@@ -165,6 +167,10 @@ struct ng_enricher {
 	/* "id:controllers:" of every hierarchy, in the order the kernel prints them. */
 	char hier[MAX_HIERARCHIES][HIER_PREFIX_MAX];
 	size_t nhier;
+	/* Inodes of the host's (initial) pid and mount namespaces, when known. */
+	uint64_t host_ns_pid, host_ns_mnt;
+	bool host_ns_known;
+	bool has_v1; /* some hierarchy is cgroup v1: the v2 path alone may not place a process */
 	char *cgbuf; /* CGROUP_READ_MAX + 1 */
 };
 
@@ -368,6 +374,7 @@ static int learn_hierarchies(struct ng_enricher *en)
 	if (r == -ENOENT) {
 		/* A kernel without cgroups: no process has a cgroup file either. */
 		en->nhier = 0;
+		en->has_v1 = false;
 		return 0;
 	}
 	if (r < 0)
@@ -392,6 +399,10 @@ static int learn_hierarchies(struct ng_enricher *en)
 		i = end + 1;
 	}
 	en->nhier = n;
+	en->has_v1 = false;
+	for (size_t h = 0; h < n; h++)
+		if (strcmp(en->hier[h], "0::") != 0)
+			en->has_v1 = true;
 	return 0;
 }
 
@@ -516,6 +527,7 @@ static void cgroup_identity(struct ng_enricher *en, int pfd, struct cgroup_entry
 	if (exiting && !v2_placed) {
 		/* Only the v1 lines spoke, and they no longer tell the truth. */
 		en->st.exiting++;
+		out->blind = true;
 		goto unknown;
 	}
 	ng_cgroup_parse("/", &out->c);
@@ -623,6 +635,34 @@ static void user_name(struct ng_enricher *en, struct ng_event *e)
 
 /* ---- the enricher ---------------------------------------------------- */
 
+/*
+ * The initial pid namespace has a fixed inode number (PROC_PID_INIT_INO in
+ * include/linux/proc_ns.h, since 3.8). The initial mount namespace's number
+ * is only fixed on recent kernels, so it is read: from pid 1, or, where pid 1
+ * is out of reach, from the sensor itself when the sensor runs in the initial
+ * pid namespace. A containerised sensor (own mount namespace) thereby only
+ * makes the namespace fallback answer "unknown" more often, never "host"
+ * wrongly.
+ */
+#define NG_PROC_PID_INIT_INO 0xEFFFFFFCu
+
+static void learn_host_ns(struct ng_enricher *en)
+{
+	struct stat st;
+
+	en->host_ns_pid = NG_PROC_PID_INIT_INO;
+	if (fstatat(en->proc_fd, "1/ns/mnt", &st, 0) == 0) {
+		en->host_ns_mnt = st.st_ino;
+		en->host_ns_known = true;
+		return;
+	}
+	if (fstatat(en->proc_fd, "self/ns/pid", &st, 0) == 0 && st.st_ino == NG_PROC_PID_INIT_INO &&
+	    fstatat(en->proc_fd, "self/ns/mnt", &st, 0) == 0) {
+		en->host_ns_mnt = st.st_ino;
+		en->host_ns_known = true;
+	}
+}
+
 static uint64_t random_seed(void)
 {
 	uint64_t s;
@@ -674,6 +714,7 @@ int ng_enricher_new(struct ng_enricher **out, const struct ng_enrich_opts *opts)
 	r = learn_hierarchies(en);
 	if (r < 0)
 		goto fail;
+	learn_host_ns(en);
 	*out = en;
 	return 0;
 fail:
@@ -721,13 +762,58 @@ static void put_container(struct ng_event *e, const struct cgroup_entry *c)
 	e->runtime = c->c.runtime;
 }
 
+static void put_identity(struct ng_event *e, const struct ng_container *c)
+{
+	memcpy(e->container_id, c->id, sizeof(e->container_id));
+	memcpy(e->pod_uid, c->pod_uid, sizeof(e->pod_uid));
+	e->runtime = c->runtime;
+}
+
+/*
+ * Container identity from what decode brought (kpath: the cgroup v2 path the
+ * kernel saw at the call, or NULL) and what /proc gave (c, or NULL when the
+ * process is gone or unverified). The kernel path alone has already decided
+ * when it names a container or the host has no v1 hierarchies. Here /proc's
+ * lines may still name a container (hybrid hosts); failing that, a non-root
+ * kernel path has placed the process on the host. When nothing placed it,
+ * the namespaces the kernel recorded at the call decide: a process in the
+ * host's pid and mount namespaces is not in a container; anything else is
+ * unknown, never assumed to be host.
+ */
+static void identity(struct ng_event *e, const char *kpath, const struct cgroup_entry *c,
+		     bool host_ns)
+{
+	static const struct ng_container unknown = { .runtime = NG_RUNTIME_UNKNOWN };
+	struct ng_container host;
+	bool placed = kpath && strcmp(kpath, "/") != 0;
+
+	ng_cgroup_parse("/", &host);
+	if (c && !c->blind && (ng_container_is_container(&c->c) || !kpath)) {
+		put_container(e, c);
+	} else if (c && !c->blind) {
+		/* Both say host: the call-time path, unless it was the uninformative root. */
+		put_identity(e, &host);
+		if (!placed)
+			memcpy(e->cgroup, c->cgroup, sizeof(e->cgroup));
+	} else if (placed || host_ns) {
+		put_identity(e, &host);
+		if (!(e->kernel_captured & NG_KC_CGROUP) && c)
+			memcpy(e->cgroup, c->cgroup, sizeof(e->cgroup));
+	} else {
+		put_identity(e, &unknown);
+	}
+}
+
 void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 {
 	uint64_t pk[3] = { e->pid, e->start_boot_ns, e->exec_id };
 	uint64_t ck[3] = { e->pid, e->start_boot_ns, e->cgroup_id };
 	uint64_t now = now_ns();
-	struct proc_entry *p;
-	struct cgroup_entry *c;
+	struct proc_entry *p = NULL;
+	struct cgroup_entry *c = NULL;
+	struct ng_container kc;
+	const char *kpath = NULL;
+	bool need_proc, need_cg = true, host_ns;
 	int pfd = -1;
 
 	if (ng_event_has(e, NG_F_USER_UID))
@@ -736,40 +822,44 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 		return;
 
 	/*
-	 * What the kernel captured at the call wins over /proc, which may
-	 * already show another image or nothing at all. A kernel cgroup path of
-	 * "/" is the cgroup v2 root: on a cgroup v1 host that is every process,
-	 * so /proc's v1 lines decide there.
+	 * What the kernel captured at the call (decode sets kernel_captured)
+	 * wins over /proc, which may already show another image, another
+	 * cgroup, or nothing. A truncated kernel cgroup path ("…/leaf", its
+	 * outer segments cut) cannot be judged by its outermost runtime segment,
+	 * so it is shown but /proc decides the identity.
 	 */
-	bool kernel_proc = (e->kernel_captured & NG_KC_PROC) == NG_KC_PROC;
-	bool kernel_cg = (e->kernel_captured & NG_KC_CGROUP) && strcmp(e->cgroup, "/") != 0;
-	if (kernel_cg) {
-		struct ng_container kc;
-		ng_cgroup_parse(e->cgroup, &kc);
-		memcpy(e->container_id, kc.id, sizeof(e->container_id));
-		memcpy(e->pod_uid, kc.pod_uid, sizeof(e->pod_uid));
-		e->runtime = kc.runtime;
-		set_str_fields(e);
-		if (kernel_proc)
-			return;
+	need_proc = (e->kernel_captured & NG_KC_PROC) != NG_KC_PROC;
+	if ((e->kernel_captured & NG_KC_CGROUP) && e->cgroup[0] == '/') {
+		kpath = e->cgroup;
+		if (ng_cgroup_parse(kpath, &kc) == 0 && (ng_container_is_container(&kc) || !en->has_v1)) {
+			put_identity(e, &kc);
+			need_cg = false;
+		}
 	}
-
 	/* Start empty: whatever cannot be read stays "" rather than stale. */
-	if (!kernel_proc)
+	if (need_proc)
 		e->exepath[0] = e->cmdline[0] = '\0';
-	if (!kernel_cg) {
-		e->cgroup[0] = e->container_id[0] = e->pod_uid[0] = '\0';
+	if (need_cg) {
+		if (!(e->kernel_captured & NG_KC_CGROUP))
+			e->cgroup[0] = '\0';
+		e->container_id[0] = e->pod_uid[0] = '\0';
 		e->runtime = NG_RUNTIME_UNKNOWN;
 	}
 	set_str_fields(e);
+	if (!need_proc && !need_cg)
+		return;
 
-	p = kernel_proc ? NULL : (struct proc_entry *)cache_find(&en->proc, pk, now);
-	c = kernel_cg ? NULL : (struct cgroup_entry *)cache_find(&en->cgroup, ck, now);
-	en->st.proc_hits += p != NULL;
-	en->st.cgroup_hits += c != NULL;
-	en->st.proc_misses += p == NULL;
-	en->st.cgroup_misses += c == NULL;
-	if ((!p && !kernel_proc) || (!c && !kernel_cg)) {
+	if (need_proc) {
+		p = (struct proc_entry *)cache_find(&en->proc, pk, now);
+		en->st.proc_hits += p != NULL;
+		en->st.proc_misses += p == NULL;
+	}
+	if (need_cg) {
+		c = (struct cgroup_entry *)cache_find(&en->cgroup, ck, now);
+		en->st.cgroup_hits += c != NULL;
+		en->st.cgroup_misses += c == NULL;
+	}
+	if ((need_proc && !p) || (need_cg && !c)) {
 		/* Without a start time nothing proves /proc/PID is still the caller. */
 		if (!e->start_boot_ns)
 			en->st.unverified++;
@@ -777,12 +867,12 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 			en->st.gone++;
 	}
 	/* Only what was read from the verified process is cached; a gone process leaves nothing. */
-	if (!p && !kernel_proc && pfd >= 0) {
+	if (need_proc && !p && pfd >= 0) {
 		p = (struct proc_entry *)cache_put(&en->proc, pk, 0);
 		read_exe(pfd, e, p->exepath);
 		read_cmdline(pfd, e, p->cmdline);
 	}
-	if (!c && !kernel_cg && pfd >= 0) {
+	if (need_cg && !c && pfd >= 0) {
 		c = (struct cgroup_entry *)cache_put(&en->cgroup, ck, now + en->cgroup_ttl_ns);
 		cgroup_identity(en, pfd, c);
 	}
@@ -791,19 +881,11 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 		memcpy(e->exepath, p->exepath, sizeof(e->exepath));
 		memcpy(e->cmdline, p->cmdline, sizeof(e->cmdline));
 	}
-	if (c) {
-		put_container(e, c);
-	} else if (e->kernel_captured & NG_KC_CGROUP) {
-		/*
-		 * /proc had nothing (the process is gone): fall back to the kernel's
-		 * v2 root. Exact on cgroup v2 hosts; on v1 hosts the best there is.
-		 */
-		struct ng_container kc;
-		ng_cgroup_parse("/", &kc);
-		strcpy(e->cgroup, "/");
-		memcpy(e->container_id, kc.id, sizeof(e->container_id));
-		memcpy(e->pod_uid, kc.pod_uid, sizeof(e->pod_uid));
-		e->runtime = kc.runtime;
+	if (need_cg) {
+		host_ns = en->host_ns_known && ng_event_has(e, NG_F_NS_PID) &&
+			  ng_event_has(e, NG_F_NS_MNT) && e->ns_pid == en->host_ns_pid &&
+			  e->ns_mnt == en->host_ns_mnt;
+		identity(e, kpath, c, host_ns);
 	}
 	if (pfd >= 0)
 		close(pfd);

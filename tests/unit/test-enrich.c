@@ -130,6 +130,13 @@ static int fake_setup(void **state)
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/self/cgroup", fk->root);
 	fixture_copy("self-hybrid", p);
+	/* The host's mount namespace, as pid 1's: a plain file stands in for the nsfs link. */
+	snprintf(p, sizeof(p), "%s/1", fk->root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/1/ns", fk->root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/1/ns/mnt", fk->root);
+	put(p, "", 0);
 	snprintf(fk->passwd, sizeof(fk->passwd), "%s/passwd", fk->root);
 	put(fk->passwd, pw, sizeof(pw) - 1);
 	*state = fk;
@@ -402,6 +409,195 @@ static void fake_exiting_v1_is_not_host(void **state)
 	ng_enrich(en, &e);
 	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
 	assert_string_equal(e.cgroup, "/system.slice/cron.service");
+	ng_enricher_free(en);
+}
+
+static struct ng_event kernel_event(unsigned int pid, const char *exe, const char *cmdline,
+				    const char *cgroup)
+{
+	struct ng_event e = event_for(pid, START, 1);
+
+	if (exe) {
+		snprintf(e.exepath, sizeof(e.exepath), "%s", exe);
+		snprintf(e.cmdline, sizeof(e.cmdline), "%s", cmdline);
+		ng_event_set(&e, NG_F_PROC_EXEPATH);
+		ng_event_set(&e, NG_F_PROC_CMDLINE);
+		e.kernel_captured |= NG_KC_PROC;
+	}
+	if (cgroup) {
+		snprintf(e.cgroup, sizeof(e.cgroup), "%s", cgroup);
+		ng_event_set(&e, NG_F_CONTAINER_CGROUP);
+		e.kernel_captured |= NG_KC_CGROUP;
+	}
+	return e;
+}
+
+/* What decode took from the kernel at the call wins over /proc. */
+static void fake_kernel_captured_wins(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_enrich_stats st;
+	struct ng_event e;
+
+	/* /proc already shows the next image: the call-time exe and cmdline stand. */
+	fake_pid(fk, 4270, START, "/usr/bin/numactl", "numactl", 7, "hybrid-root");
+	e = kernel_event(4270, "/tmp/evil", "evil -x", "/system.slice/docker-" H1 ".scope");
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "/tmp/evil");
+	assert_string_equal(e.cmdline, "evil -x");
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.container_id, H1);
+	assert_string_equal(e.cgroup, "/system.slice/docker-" H1 ".scope");
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.proc_misses + st.cgroup_misses + st.gone, 0);
+
+	/* The process is gone; the kernel named its container: nothing is lost. */
+	e = kernel_event(4271, "/bin/sh", "sh", "/kubepods/besteffort/pod" POD "/" H2);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_CONTAINERD);
+	assert_string_equal(e.pod_uid, POD);
+
+	/* Hybrid host, v2 root at the call, v1 names the container: /proc decides. */
+	fake_pid(fk, 4272, START, "/bin/sh", "sh", 2, "hybrid-docker-v1");
+	e = kernel_event(4272, "/bin/sh", "sh", "/");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.cgroup, "/system.slice/docker-" H1 ".scope");
+
+	/* Hybrid host, v2 root at the call, process gone: the v2 root says nothing. */
+	e = kernel_event(4273, "/bin/sh", "sh", "/");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	assert_string_equal(e.container_id, "");
+
+	/* A v2 host service at the call, v1 naming a container (runtime on v1 only). */
+	fake_pid(fk, 4274, START, "/bin/sh", "sh", 2, "hybrid-docker-cgroupfs-v2-host");
+	e = kernel_event(4274, "/bin/sh", "sh", "/system.slice/containerd.service");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.cgroup, "/docker/" H1);
+
+	/* ... and the same, gone: the v2 path placed it on the host. */
+	e = kernel_event(4275, "/bin/sh", "sh", "/system.slice/cron.service");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.container_id, "host");
+	assert_string_equal(e.cgroup, "/system.slice/cron.service");
+
+	/* Both say host: the call-time v2 path is the one shown. */
+	fake_pid(fk, 4276, START, "/bin/sh", "sh", 2, "hybrid-host-session");
+	e = kernel_event(4276, "/bin/sh", "sh", "/user.slice/user-1000.slice/session-9.scope");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.cgroup, "/user.slice/user-1000.slice/session-9.scope");
+
+	/*
+	 * A truncated kernel path lost its outer segments (a container can nest
+	 * deep to push them out): /proc's full path decides.
+	 */
+	fake_pid(fk, 4277, START, "/bin/sh", "sh", 2, "hybrid-docker-v1");
+	e = kernel_event(4277, "/bin/sh", "sh", "\xe2\x80\xa6/docker-" H2 ".scope/a/b");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.container_id, H1);
+	/* ... and gone: unknown, with the truncated path still shown. */
+	e = kernel_event(4278, "/bin/sh", "sh", "\xe2\x80\xa6/docker-" H2 ".scope/a/b");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+	assert_string_equal(e.container_id, "");
+	assert_string_equal(e.cgroup, "\xe2\x80\xa6/docker-" H2 ".scope/a/b");
+	ng_enricher_free(en);
+}
+
+/* On a pure cgroup v2 host the kernel's path is the whole truth, the root included. */
+static void fake_kernel_captured_v2_host(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en;
+	struct ng_enrich_stats st;
+	struct ng_event e;
+	char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/self/cgroup", fk->root);
+	fixture_copy("self-v2", p);
+	en = new_enricher(fk, NULL);
+	e = kernel_event(4280, "/bin/sh", "sh", "/");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.container_id, "host");
+	assert_string_equal(e.cgroup, "/");
+	/* Only the exe came from the kernel here: /proc is asked for nothing else. */
+	e = kernel_event(4281, NULL, NULL, "/system.slice/cron.service");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.exepath, "");
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.cgroup_misses, 0);
+	assert_int_equal(st.proc_misses, 1);
+	ng_enricher_free(en);
+}
+
+static void set_ns(struct fake *fk, struct ng_event *e, bool host)
+{
+	char p[PATH_MAX + 64];
+	struct stat st;
+
+	/* The initial pid namespace's fixed inode number (PROC_PID_INIT_INO). */
+	e->ns_pid = host ? 0xEFFFFFFCu : 0xF0000123u;
+	snprintf(p, sizeof(p), "%s/1/ns/mnt", fk->root);
+	assert_int_equal(stat(p, &st), 0);
+	e->ns_mnt = host ? st.st_ino : st.st_ino + 1000;
+	ng_event_set(e, NG_F_NS_PID);
+	ng_event_set(e, NG_F_NS_MNT);
+}
+
+/*
+ * When no cgroup line can place a process (gone, or exiting on a v1 host),
+ * the namespaces the kernel recorded at the call tell a host process from
+ * one in a container: the host's own pid and mount namespaces mean host.
+ */
+static void fake_namespaces_place_the_unplaceable(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e;
+
+	/* Gone, v2 root at the call on a hybrid host. */
+	e = kernel_event(4290, "/bin/true", "true", "/");
+	set_ns(fk, &e, true);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.container_id, "host");
+	assert_string_equal(e.cgroup, "/");
+	e = kernel_event(4290, "/bin/true", "true", "/");
+	set_ns(fk, &e, false);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+
+	/* Gone, nothing from the kernel either. */
+	e = event_for(4291, START, 1);
+	set_ns(fk, &e, true);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.cgroup, "");
+	e = event_for(4292, START, 1);
+	set_ns(fk, &e, false);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+
+	/* Exiting on a v1 host: every v1 line already says "/". */
+	fake_pid(fk, 4293, START, "/bin/sh", "sh", 2, "hybrid-root");
+	fake_stat(fk, 4293, START, 'R', FLAGS_EXITING);
+	e = event_for(4293, START, 1);
+	set_ns(fk, &e, true);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	e = event_for(4293, START, 1); /* the same cached entry, another namespace */
+	set_ns(fk, &e, false);
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
 	ng_enricher_free(en);
 }
 
@@ -732,8 +928,31 @@ static void real_children(void **state)
 	assert_string_equal(e.cmdline, "");
 	assert_string_equal(e.container_id, "");
 	assert_string_equal(e.cgroup, "");
+	assert_int_equal(e.runtime, NG_RUNTIME_UNKNOWN);
+
+	/*
+	 * Gone, but recorded in our own namespaces: a host process when we are
+	 * in the initial pid namespace, else still unknown.
+	 */
+	{
+		struct stat pid_ns, mnt_ns;
+		bool initial;
+
+		assert_int_equal(stat("/proc/self/ns/pid", &pid_ns), 0);
+		assert_int_equal(stat("/proc/self/ns/mnt", &mnt_ns), 0);
+		initial = pid_ns.st_ino == 0xEFFFFFFCu;
+		e = event_for((unsigned int)child, start, 4);
+		e.cgroup_id = 1000;
+		e.ns_pid = pid_ns.st_ino;
+		e.ns_mnt = mnt_ns.st_ino;
+		ng_event_set(&e, NG_F_NS_PID);
+		ng_event_set(&e, NG_F_NS_MNT);
+		ng_enrich(en, &e);
+		assert_int_equal(e.runtime, initial ? NG_RUNTIME_HOST : NG_RUNTIME_UNKNOWN);
+		assert_string_equal(e.container_id, initial ? "host" : "");
+	}
 	ng_enricher_stats(en, &st);
-	assert_true(st.gone >= 1);
+	assert_true(st.gone >= 2);
 	ng_enricher_free(en);
 }
 
@@ -761,6 +980,9 @@ int main(void)
 		FAKE(fake_exit_keeps_cached_half),
 		FAKE(fake_cgroup_expires_and_follows_cgroup_id),
 		FAKE(fake_v2_only),
+		FAKE(fake_kernel_captured_wins),
+		FAKE(fake_kernel_captured_v2_host),
+		FAKE(fake_namespaces_place_the_unplaceable),
 		FAKE(fake_exiting_v1_is_not_host),
 		FAKE(fake_bounds),
 		FAKE(fake_exited_leader_uses_thread),

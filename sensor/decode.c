@@ -92,7 +92,8 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 		return -EBADMSG;
 
 	memset(e, 0, sizeof(*e));
-	e->time_ns = (uint64_t)((int64_t)r.ts_boot + boot_offset);
+	/* In unsigned arithmetic: a wild ts_boot wraps, where a signed sum would be undefined. */
+	e->time_ns = r.ts_boot + (uint64_t)boot_offset;
 	strcpy(e->syscall, "set_mempolicy");
 	e->res = r.ret;
 	if (r.ret < 0) {

@@ -831,7 +831,8 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 	need_proc = (e->kernel_captured & NG_KC_PROC) != NG_KC_PROC;
 	if ((e->kernel_captured & NG_KC_CGROUP) && e->cgroup[0] == '/') {
 		kpath = e->cgroup;
-		if (ng_cgroup_parse(kpath, &kc) == 0 && (ng_container_is_container(&kc) || !en->has_v1)) {
+		if (ng_cgroup_parse(kpath, &kc) == 0 &&
+		    (ng_container_is_container(&kc) || !en->has_v1)) {
 			put_identity(e, &kc);
 			need_cg = false;
 		}

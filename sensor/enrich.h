@@ -47,7 +47,7 @@ struct ng_enrich_stats {
 	uint64_t gone;       /* process exited, or its pid now belongs to another process */
 	uint64_t unverified; /* event had no start time, so /proc was not trusted */
 	uint64_t tainted;    /* /proc/PID/cgroup held a forged line (a cgroup name with '\n') */
-	uint64_t exiting;    /* read while exiting, when v1 cgroup lines say "/": identity unknown */
+	uint64_t exiting;    /* read while exiting, when every v1 cgroup line says "/" */
 	uint64_t proc_entries, cgroup_entries, user_entries; /* occupied cache slots now */
 };
 

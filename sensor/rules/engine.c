@@ -36,6 +36,8 @@ struct ng_engine {
 	struct ng_rule **active; /* enabled rules, in file order */
 	size_t nactive;
 	struct ng_buf out; /* rendered output, reused across alerts */
+	struct ng_prog_set *progs;
+	struct ng_memo memo;
 	struct ng_engine_stats st;
 };
 
@@ -258,7 +260,7 @@ static int compile_rule(struct ng_engine *eng, struct ng_loader *L, const struct
 	if (!ok || !cond)
 		return -EINVAL;
 	r->cond = cond;
-	r->prog = ng_prog_compile(&eng->arena, cond);
+	r->prog = ng_prog_compile(eng->progs, cond);
 	return r->prog ? 0 : -ENOMEM;
 }
 
@@ -289,9 +291,10 @@ static int load(struct ng_engine *eng, const struct ng_engine_opts *o, struct ng
 		L.macros[i]->visiting = false;
 	}
 
+	eng->progs = ng_prog_set_new(&eng->arena);
 	eng->rules = ng_arena_alloc(&eng->arena, (L.nrules + 1) * sizeof(*eng->rules));
 	eng->active = ng_arena_alloc(&eng->arena, (L.nrules + 1) * sizeof(*eng->active));
-	if (!eng->rules || !eng->active) {
+	if (!eng->rules || !eng->active || !eng->progs) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -325,6 +328,8 @@ static int load(struct ng_engine *eng, const struct ng_engine_opts *o, struct ng
 	}
 	if (ng_diags_failed(dg))
 		r = -EINVAL;
+	else
+		r = ng_prog_memo_init(&eng->arena, eng->progs, &eng->memo);
 out:
 	ng_arena_free(&tmp);
 	return r;
@@ -367,9 +372,10 @@ unsigned ng_engine_eval(struct ng_engine *eng, const struct ng_event *evt, ng_al
 {
 	unsigned n = 0;
 	eng->st.events++;
+	ng_memo_next(&eng->memo);
 	for (size_t i = 0; i < eng->nactive; i++) {
 		struct ng_rule *r = eng->active[i];
-		if (!ng_prog_eval(r->prog, evt))
+		if (!ng_prog_eval(r->prog, evt, &eng->memo))
 			continue;
 		if (r->threshold && !ng_rate_threshold(r->threshold, evt)) {
 			eng->st.threshold_pending++;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 #include "fields.h"
 #include "hash.h"
@@ -40,6 +43,7 @@ struct ins {
 	unsigned width;   /* bytes of an unsigned field: 1, 4, 8 */
 	uint32_t n;       /* set size */
 	int32_t t, f;     /* next instruction when the test is true / false */
+	uint32_t slot;    /* memo slot, shared by identical comparisons */
 	size_t off, size; /* field storage */
 	uint64_t bit;     /* presence bit */
 	union {
@@ -71,6 +75,20 @@ struct ng_prog {
 	struct ins *ins;
 	uint32_t n;
 	int32_t entry;
+};
+
+/* Distinct comparisons seen so far, keyed by field, operator and values. */
+struct memo_key {
+	uint64_t hash;
+	const char *key;
+	size_t len;
+	uint32_t slot;
+};
+
+struct ng_prog_set {
+	struct ng_arena *a;
+	struct memo_key *keys; /* open addressing, cap a power of two */
+	size_t cap, n;
 };
 
 static int cmp_i64(const void *a, const void *b)
@@ -224,25 +242,88 @@ static uint32_t count_cmp(const struct ng_node *n)
 	}
 }
 
+struct ng_prog_set *ng_prog_set_new(struct ng_arena *a)
+{
+	struct ng_prog_set *s = ng_arena_alloc(a, sizeof(*s));
+	if (s)
+		s->a = a;
+	return s;
+}
+
+static bool slot_for(struct ng_prog_set *set, const struct ng_node *n, uint32_t *slot)
+{
+	struct ng_buf b = { 0 };
+	ng_buf_printf(&b, "%d %d %zu", (int)n->field, (int)n->op, n->nvalues);
+	for (size_t i = 0; i < n->nvalues; i++) {
+		if (n->values[i].is_str) {
+			ng_buf_printf(&b, " s%zu:", strlen(n->values[i].str));
+			ng_buf_puts(&b, n->values[i].str);
+		} else {
+			ng_buf_printf(&b, " n%lld", (long long)n->values[i].num);
+		}
+	}
+	if (!ng_buf_ok(&b)) {
+		ng_buf_free(&b);
+		return false;
+	}
+	if (set->n * 2 >= set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		struct memo_key *k = ng_arena_alloc(set->a, cap * sizeof(*k));
+		if (!k) {
+			ng_buf_free(&b);
+			return false;
+		}
+		for (size_t i = 0; i < set->cap; i++) {
+			if (!set->keys[i].key)
+				continue;
+			size_t h = set->keys[i].hash & (cap - 1);
+			while (k[h].key)
+				h = (h + 1) & (cap - 1);
+			k[h] = set->keys[i];
+		}
+		set->keys = k;
+		set->cap = cap;
+	}
+	uint64_t hash = ng_hash_mix(ng_hash_bytes(0, b.data, b.len));
+	size_t h = hash & (set->cap - 1);
+	for (; set->keys[h].key; h = (h + 1) & (set->cap - 1)) {
+		struct memo_key *k = &set->keys[h];
+		if (k->hash == hash && k->len == b.len && memcmp(k->key, b.data, b.len) == 0) {
+			*slot = k->slot;
+			ng_buf_free(&b);
+			return true;
+		}
+	}
+	char *key = ng_arena_strndup(set->a, b.data, b.len);
+	ng_buf_free(&b);
+	if (!key)
+		return false;
+	set->keys[h] = (struct memo_key){ hash, key, strlen(key), (uint32_t)set->n };
+	*slot = (uint32_t)set->n++;
+	return true;
+}
+
 /* Emit n with continuations t and f; returns its entry (or a target, for constants). */
-static bool emit(struct ng_arena *a, struct ng_prog *p, const struct ng_node *n, int32_t t,
+static bool emit(struct ng_prog_set *set, struct ng_prog *p, const struct ng_node *n, int32_t t,
 		 int32_t f, int32_t *entry)
 {
 	int32_t second;
 	switch (n->kind) {
 	case NG_NODE_AND:
 		/* The right side is emitted first so the left one knows where to go. */
-		return emit(a, p, n->right, t, f, &second) && emit(a, p, n->left, second, f, entry);
+		return emit(set, p, n->right, t, f, &second) &&
+		       emit(set, p, n->left, second, f, entry);
 	case NG_NODE_OR:
-		return emit(a, p, n->right, t, f, &second) && emit(a, p, n->left, t, second, entry);
+		return emit(set, p, n->right, t, f, &second) &&
+		       emit(set, p, n->left, t, second, entry);
 	case NG_NODE_NOT:
-		return emit(a, p, n->left, f, t, entry);
+		return emit(set, p, n->left, f, t, entry);
 	case NG_NODE_CONST:
 		*entry = n->constant ? t : f;
 		return true;
 	case NG_NODE_CMP: {
 		struct ins *in = &p->ins[p->n];
-		if (!compile_cmp(a, n, in))
+		if (!compile_cmp(set->a, n, in) || !slot_for(set, n, &in->slot))
 			return false;
 		in->t = t;
 		in->f = f;
@@ -253,13 +334,22 @@ static bool emit(struct ng_arena *a, struct ng_prog *p, const struct ng_node *n,
 	return false;
 }
 
-const struct ng_prog *ng_prog_compile(struct ng_arena *a, const struct ng_node *root)
+const struct ng_prog *ng_prog_compile(struct ng_prog_set *set, const struct ng_node *root)
 {
-	struct ng_prog *p = ng_arena_alloc(a, sizeof(*p));
+	struct ng_prog *p = ng_arena_alloc(set->a, sizeof(*p));
 	uint32_t n = count_cmp(root);
-	if (!p || !(p->ins = ng_arena_alloc(a, (n + 1) * sizeof(*p->ins))))
+	if (!p || !(p->ins = ng_arena_alloc(set->a, (n + 1) * sizeof(*p->ins))))
 		return NULL;
-	return emit(a, p, root, ACCEPT, REJECT, &p->entry) ? p : NULL;
+	return emit(set, p, root, ACCEPT, REJECT, &p->entry) ? p : NULL;
+}
+
+int ng_prog_memo_init(struct ng_arena *a, const struct ng_prog_set *set, struct ng_memo *m)
+{
+	m->n = (uint32_t)set->n;
+	m->gen = 1;
+	m->stamp = ng_arena_alloc(a, (set->n + 1) * sizeof(*m->stamp));
+	m->val = ng_arena_alloc(a, set->n + 1);
+	return m->stamp && m->val ? 0 : -ENOMEM;
 }
 
 bool ng_glob_match(const char *pat, size_t plen, const char *s, size_t slen)
@@ -504,14 +594,22 @@ static inline bool test(const struct ins *p, const char *base, uint64_t present)
 	}
 }
 
-bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e)
+bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_memo *m)
 {
 	const char *base = (const char *)e;
 	uint64_t present = e->present;
 	int32_t pc = p->entry;
 	while (pc >= 0) {
 		const struct ins *in = &p->ins[pc];
-		pc = test(in, base, present) ? in->t : in->f;
+		bool r;
+		if (m->stamp[in->slot] == m->gen) {
+			r = m->val[in->slot];
+		} else {
+			r = test(in, base, present);
+			m->stamp[in->slot] = m->gen;
+			m->val[in->slot] = r;
+		}
+		pc = r ? in->t : in->f;
 	}
 	return pc == ACCEPT;
 }

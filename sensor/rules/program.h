@@ -12,6 +12,7 @@
 #define NUMAGUARD_RULES_PROGRAM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "cond.h"
@@ -19,9 +20,35 @@
 
 struct ng_prog;
 
+/*
+ * Comparisons shared between rules (the same macro in twenty rules) are
+ * evaluated once per event: compiling gives each distinct comparison a memo
+ * slot, and evaluation records results under the event's generation number.
+ */
+struct ng_prog_set;
+struct ng_memo {
+	uint32_t gen;    /* bumped per event; slot results with another stamp are stale */
+	uint32_t *stamp; /* per slot */
+	uint8_t *val;
+	uint32_t n;
+};
+
+struct ng_prog_set *ng_prog_set_new(struct ng_arena *a);
 /* NULL when out of memory. */
-const struct ng_prog *ng_prog_compile(struct ng_arena *a, const struct ng_node *root);
-bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e);
+const struct ng_prog *ng_prog_compile(struct ng_prog_set *set, const struct ng_node *root);
+/* Memo storage for every program compiled in set; 0 or -ENOMEM. */
+int ng_prog_memo_init(struct ng_arena *a, const struct ng_prog_set *set, struct ng_memo *m);
+/* Start a new event: earlier results no longer apply. */
+static inline void ng_memo_next(struct ng_memo *m)
+{
+	if (++m->gen == 0) {
+		/* After 2^32 events the stamps could collide: clear them once. */
+		for (uint32_t i = 0; i < m->n; i++)
+			m->stamp[i] = 0;
+		m->gen = 1;
+	}
+}
+bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_memo *m);
 
 /* Glob match used for the glob operator: *, ?, [set], [!set], [a-z], backslash escapes. */
 bool ng_glob_match(const char *pat, size_t plen, const char *s, size_t slen);

@@ -122,16 +122,16 @@ static __always_inline void count(__u32 which)
 static __always_inline __u64 task_start(struct task_struct *t)
 {
 	if (bpf_core_field_exists(t->start_boottime))
-		return BPF_CORE_READ(t, start_boottime);
+		return t->start_boottime;
 	return BPF_CORE_READ((struct task_struct___v54 *)t, real_start_time);
 }
 
 static __always_inline bool task_in_compat(struct task_struct *t)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(t, thread_info.status) & X86_TS_COMPAT;
+	return t->thread_info.status & X86_TS_COMPAT;
 #elif defined(__TARGET_ARCH_arm64)
-	return (BPF_CORE_READ(t, thread_info.flags) >> ARM64_TIF_32BIT) & 1;
+	return (t->thread_info.flags >> ARM64_TIF_32BIT) & 1;
 #else
 	return false;
 #endif
@@ -230,7 +230,7 @@ static __always_inline bool user_args(struct task_struct *t, bool compat, __u64 
 /* Entry: store the arguments and the mask as the caller passed them. */
 static __always_inline void on_entry(__u64 mode, __u64 nmask, __u64 maxnode, bool mode_is_int)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 zero = 0;
 	struct inflight *in = bpf_map_lookup_elem(&ng_scratch, &zero);
@@ -403,39 +403,44 @@ static __always_inline void read_args(struct ng_record *r, struct task_struct *t
 	r->flags |= NG_R_ARGV;
 }
 
-/* Who made the call: ids, credentials, namespaces, comm. */
+/*
+ * Who made the call: ids, credentials, namespaces, comm. Fields are read by
+ * direct loads through the BTF task pointer (the verifier turns them into
+ * fault-safe loads): a helper call per field would cost more than the
+ * system call being watched.
+ */
 static __always_inline void fill_identity(struct ng_record *r, struct task_struct *t)
 {
-	struct task_struct *leader = BPF_CORE_READ(t, group_leader);
-	const struct cred *cred = BPF_CORE_READ(t, cred);
-	struct pid *pid = BPF_CORE_READ(leader, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
+	struct task_struct *leader = t->group_leader;
+	const struct cred *cred = t->cred;
+	struct pid *pid = leader->thread_pid;
+	unsigned int level = pid->level;
 	struct upid up = {};
 	__u64 id = bpf_get_current_pid_tgid();
 
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
-	r->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	r->ppid = t->real_parent->tgid;
 	/* numbers[] is a flexible array: index it by hand; levels are bounded by MAX_PID_NS_LEVEL (32). */
 	bpf_probe_read_kernel(&up, sizeof(up),
 			      (void *)pid + bpf_core_field_offset(pid->numbers) +
 				      (level & 63) * bpf_core_type_size(struct upid));
 	r->vpid = up.nr;
 	r->ns_pid = up.ns ? BPF_CORE_READ(up.ns, ns.inum) : 0;
-	r->uid = BPF_CORE_READ(cred, uid.val);
-	r->euid = BPF_CORE_READ(cred, euid.val);
-	r->gid = BPF_CORE_READ(cred, gid.val);
+	r->uid = cred->uid.val;
+	r->euid = cred->euid.val;
+	r->gid = cred->gid.val;
 	bpf_probe_read_kernel(&r->cap_effective, sizeof(r->cap_effective), &cred->cap_effective);
-	r->ns_user = BPF_CORE_READ(cred, user_ns, ns.inum);
-	r->ns_mnt = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-	r->ns_cgroup = BPF_CORE_READ(t, nsproxy, cgroup_ns, ns.inum);
+	r->ns_user = cred->user_ns->ns.inum;
+	r->ns_mnt = t->nsproxy->mnt_ns->ns.inum;
+	r->ns_cgroup = t->nsproxy->cgroup_ns->ns.inum;
 	if (bpf_core_field_exists(t->loginuid)) {
-		r->loginuid = BPF_CORE_READ(t, loginuid.val);
+		r->loginuid = t->loginuid.val;
 		r->flags |= NG_R_LOGINUID;
 	}
 	r->cgroup_id = bpf_get_current_cgroup_id();
 	r->start_boot = task_start(leader);
-	r->exec_id = BPF_CORE_READ(leader, self_exec_id);
+	r->exec_id = leader->self_exec_id;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	BPF_CORE_READ_STR_INTO(&r->pcomm, t, real_parent, comm);
 	r->exe_nparts = 0;
@@ -474,7 +479,7 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
  */
 static __always_inline void fill_effective(struct ng_record *r, struct task_struct *t)
 {
-	struct mempolicy *pol = BPF_CORE_READ(t, mempolicy);
+	struct mempolicy *pol = t->mempolicy;
 	__u64 sz = bpf_core_type_size(nodemask_t);
 
 	if (sz > sizeof(r->eff_nodes))
@@ -484,8 +489,8 @@ static __always_inline void fill_effective(struct ng_record *r, struct task_stru
 		r->eff_mode = 0; /* MPOL_DEFAULT leaves task->mempolicy NULL */
 		return;
 	}
-	r->eff_mode = BPF_CORE_READ(pol, mode);
-	r->eff_flags = BPF_CORE_READ(pol, flags);
+	r->eff_mode = pol->mode;
+	r->eff_flags = pol->flags;
 	if (bpf_core_field_exists(pol->nodes)) {
 		/* MPOL_LOCAL leaves nodes uninitialised: not meaningful. */
 		if (r->eff_mode != 4 && r->eff_mode != 0) {
@@ -517,7 +522,7 @@ static __always_inline void fill_effective(struct ng_record *r, struct task_stru
  */
 static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct ng_record *r;
 	__u16 nbits = 0;
 
@@ -582,7 +587,7 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 		if (compat)
 			r->flags |= NG_R_COMPAT;
 		/* Only seccomp (or a ptrace skip, which sets the syscall nr to -1) can stop a call before entry. */
-		if (BPF_CORE_READ(t, seccomp.mode) != SECCOMP_MODE_DISABLED) {
+		if (t->seccomp.mode != SECCOMP_MODE_DISABLED) {
 			r->flags |= NG_R_BLOCKED;
 			count(NG_CNT_BLOCKED);
 		} else {
@@ -608,7 +613,7 @@ static __always_inline struct inflight *lookup_entry(__u32 tid)
 {
 	struct inflight *in = bpf_map_lookup_elem(&ng_inflight, &tid);
 	if (in) {
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+		struct task_struct *t = bpf_get_current_task_btf();
 		if (in->start_boot != task_start(t)) {
 			bpf_map_delete_elem(&ng_inflight, &tid);
 			return NULL;
@@ -712,7 +717,7 @@ int raw_enter(struct bpf_raw_tracepoint_args *ctx)
 	if (nr != NG_NR_SET_MEMPOLICY_X86_64 && nr != NG_NR_SET_MEMPOLICY_I386 &&
 	    nr != NG_NR_SET_MEMPOLICY_GENERIC && nr != NG_NR_SET_MEMPOLICY_ARM)
 		return 0;
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	bool compat = task_in_compat(t);
 	if (!is_set_mempolicy(nr, compat))
 		return 0;
@@ -740,7 +745,7 @@ int raw_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (nr != NG_NR_SET_MEMPOLICY_X86_64 && nr != NG_NR_SET_MEMPOLICY_I386 &&
 	    nr != NG_NR_SET_MEMPOLICY_GENERIC && nr != NG_NR_SET_MEMPOLICY_ARM)
 		return 0;
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	if (!is_set_mempolicy(nr, task_in_compat(t)))
 		return 0;
 	on_sys_exit(ret, NG_ATTACH_RAW);
@@ -760,7 +765,7 @@ int BPF_KPROBE(kp_enter, int mode, unsigned long nmask, unsigned long maxnode)
 SEC("kprobe")
 int BPF_KPROBE(kp_enter_wrapper, struct pt_regs *regs)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 mode, nmask, maxnode;
 
 	if (user_args(t, task_in_compat(t), &mode, &nmask, &maxnode))

@@ -8,8 +8,12 @@
 
 static void sym_or_number(struct ng_buf *b, const struct ng_symtab *t, int64_t v)
 {
-	if (v >= 0 && (uint64_t)v < t->n && t->names[v])
-		ng_json_str(b, t->names[v]);
+	/* Symbol names are our own constants (plain ASCII): no escaping needed. */
+	if (v >= 0 && (uint64_t)v < t->n && t->names[v]) {
+		ng_buf_putc(b, '"');
+		ng_buf_puts(b, t->names[v]);
+		ng_buf_putc(b, '"');
+	}
 	else
 		ng_buf_i64(b, v);
 }
@@ -47,7 +51,22 @@ void ng_field_json(struct ng_buf *b, const struct ng_event *e, const struct ng_f
 		sym_or_number(b, f->syms, *(const uint32_t *)p);
 		break;
 	case NG_FT_FLAGS: {
+		/*
+		 * Capability sets repeat from event to event (every root process has
+		 * the same 41 names): reuse the last rendering of each field.
+		 */
+		static __thread struct {
+			uint64_t v;
+			bool valid;
+			struct ng_buf text;
+		} last[NG_F__COUNT];
+		size_t id = (size_t)(f - ng_fields);
 		uint64_t v = *(const uint64_t *)p;
+		if (last[id].valid && last[id].v == v && ng_buf_ok(&last[id].text)) {
+			ng_buf_put(b, last[id].text.data, last[id].text.len);
+			break;
+		}
+		size_t start = b->len;
 		bool first = true;
 		ng_buf_putc(b, '[');
 		for (unsigned i = 0; i < 64; i++) {
@@ -60,6 +79,12 @@ void ng_field_json(struct ng_buf *b, const struct ng_event *e, const struct ng_f
 			sym_or_number(b, f->syms, i);
 		}
 		ng_buf_putc(b, ']');
+		if (ng_buf_ok(b)) {
+			ng_buf_reset(&last[id].text);
+			ng_buf_put(&last[id].text, b->data + start, b->len - start);
+			last[id].v = v;
+			last[id].valid = true;
+		}
 		break;
 	}
 	case NG_FT_NODES: {

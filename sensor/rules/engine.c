@@ -38,6 +38,9 @@ struct ng_engine {
 	struct ng_buf out; /* rendered output, reused across alerts */
 	struct ng_prog_set *progs;
 	struct ng_memo memo;
+	/* Per event class, the enabled rules that can match it, in file order. */
+	struct ng_rule **cand[NG_INDEX_CLASSES];
+	uint32_t ncand[NG_INDEX_CLASSES];
 	struct ng_engine_stats st;
 };
 
@@ -330,6 +333,17 @@ static int load(struct ng_engine *eng, const struct ng_engine_opts *o, struct ng
 		r = -EINVAL;
 	else
 		r = ng_prog_memo_init(&eng->arena, eng->progs, &eng->memo);
+	for (unsigned c = 0; c < NG_INDEX_CLASSES && !r; c++) {
+		eng->cand[c] = ng_arena_alloc(&eng->arena, (eng->nactive + 1) * sizeof(void *));
+		if (!eng->cand[c]) {
+			r = -ENOMEM;
+			break;
+		}
+		/* Judging comparisons allocates a little: do it in the load-time arena. */
+		for (size_t i = 0; i < eng->nactive; i++)
+			if (ng_index_may_match(&tmp, eng->active[i]->cond, c))
+				eng->cand[c][eng->ncand[c]++] = eng->active[i];
+	}
 out:
 	ng_arena_free(&tmp);
 	return r;
@@ -373,8 +387,10 @@ unsigned ng_engine_eval(struct ng_engine *eng, const struct ng_event *evt, ng_al
 	unsigned n = 0;
 	eng->st.events++;
 	ng_memo_next(&eng->memo);
-	for (size_t i = 0; i < eng->nactive; i++) {
-		struct ng_rule *r = eng->active[i];
+	unsigned c = ng_index_class(evt);
+	struct ng_rule *const *cand = eng->cand[c];
+	for (uint32_t i = 0, nc = eng->ncand[c]; i < nc; i++) {
+		struct ng_rule *r = cand[i];
 		if (!ng_prog_eval(r->prog, evt, &eng->memo))
 			continue;
 		if (r->threshold && !ng_rate_threshold(r->threshold, evt)) {

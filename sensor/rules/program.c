@@ -613,3 +613,128 @@ bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_m
 	}
 	return pc == ACCEPT;
 }
+
+/* ---- rule index ---- */
+
+/*
+ * Class coordinates: syscall (absent, "set_mempolicy", other) x res (absent,
+ * 0, other) x errno (absent, "", EINVAL, EPERM, other) x blocked (absent,
+ * false, true) x mode (absent, 0..6, other).
+ */
+enum { AXIS_SYSCALL = 3, AXIS_RES = 3, AXIS_ERRNO = 5, AXIS_BLOCKED = 3, AXIS_MODE = 9 };
+
+static inline bool str_is(const char *field, size_t size, const char *lit, size_t len)
+{
+	return len < size && memcmp(field, lit, len + 1) == 0;
+}
+
+unsigned ng_index_class(const struct ng_event *e)
+{
+	unsigned sc = !ng_event_has(e, NG_F_EVT_SYSCALL)		       ? 0
+		      : str_is(e->syscall, sizeof(e->syscall), "set_mempolicy", 13) ? 1
+										     : 2;
+	unsigned res = !ng_event_has(e, NG_F_EVT_RES) ? 0 : e->res == 0 ? 1 : 2;
+	unsigned er = !ng_event_has(e, NG_F_EVT_ERRNO)				? 0
+		      : e->errno_name[0] == '\0'					? 1
+		      : str_is(e->errno_name, sizeof(e->errno_name), "EINVAL", 6) ? 2
+		      : str_is(e->errno_name, sizeof(e->errno_name), "EPERM", 5)  ? 3
+										  : 4;
+	unsigned bl = !ng_event_has(e, NG_F_EVT_BLOCKED) ? 0 : e->blocked ? 2 : 1;
+	unsigned mo = !ng_event_has(e, NG_F_MPOL_MODE)		       ? 0
+		      : e->mode >= 0 && e->mode < NG_MPOL_MAX ? 1 + (unsigned)e->mode
+								 : 8;
+	return (((sc * AXIS_RES + res) * AXIS_ERRNO + er) * AXIS_BLOCKED + bl) * AXIS_MODE + mo;
+}
+
+/* A representative event of class c, and which fields it decides. */
+static uint64_t class_event(unsigned c, struct ng_event *e)
+{
+	unsigned mo = c % AXIS_MODE;
+	c /= AXIS_MODE;
+	unsigned bl = c % AXIS_BLOCKED;
+	c /= AXIS_BLOCKED;
+	unsigned er = c % AXIS_ERRNO;
+	c /= AXIS_ERRNO;
+	unsigned res = c % AXIS_RES;
+	unsigned sc = c / AXIS_RES;
+	uint64_t known = 0;
+	memset(e, 0, sizeof(*e));
+	/* An absent field is decided too: every comparison on it is false. */
+	if (sc != 2) {
+		known |= 1ull << NG_F_EVT_SYSCALL;
+		if (sc == 1) {
+			strcpy(e->syscall, "set_mempolicy");
+			ng_event_set(e, NG_F_EVT_SYSCALL);
+		}
+	}
+	if (res != 2) {
+		known |= 1ull << NG_F_EVT_RES;
+		if (res == 1)
+			ng_event_set(e, NG_F_EVT_RES);
+	}
+	if (er != 4) {
+		known |= 1ull << NG_F_EVT_ERRNO;
+		if (er) {
+			strcpy(e->errno_name, er == 2 ? "EINVAL" : er == 3 ? "EPERM" : "");
+			ng_event_set(e, NG_F_EVT_ERRNO);
+		}
+	}
+	known |= 1ull << NG_F_EVT_BLOCKED;
+	if (bl) {
+		e->blocked = bl == 2;
+		ng_event_set(e, NG_F_EVT_BLOCKED);
+	}
+	if (mo != 8) {
+		known |= 1ull << NG_F_MPOL_MODE;
+		if (mo) {
+			e->mode = mo - 1;
+			ng_event_set(e, NG_F_MPOL_MODE);
+		}
+	}
+	return known;
+}
+
+enum { F3 = 0, T3 = 1, U3 = 2 };
+
+static int eval3(struct ng_arena *a, const struct ng_node *n, const struct ng_event *e,
+		 uint64_t known)
+{
+	switch (n->kind) {
+	case NG_NODE_AND: {
+		int l = eval3(a, n->left, e, known);
+		if (l == F3)
+			return F3;
+		int r = eval3(a, n->right, e, known);
+		return r == F3 ? F3 : (l == T3 && r == T3) ? T3 : U3;
+	}
+	case NG_NODE_OR: {
+		int l = eval3(a, n->left, e, known);
+		if (l == T3)
+			return T3;
+		int r = eval3(a, n->right, e, known);
+		return r == T3 ? T3 : (l == F3 && r == F3) ? F3 : U3;
+	}
+	case NG_NODE_NOT: {
+		int x = eval3(a, n->left, e, known);
+		return x == U3 ? U3 : x == T3 ? F3 : T3;
+	}
+	case NG_NODE_CONST:
+		return n->constant ? T3 : F3;
+	case NG_NODE_CMP: {
+		if (!(known >> n->field & 1))
+			return U3;
+		struct ins in = { 0 };
+		if (!compile_cmp(a, n, &in))
+			return U3; /* out of memory: never drop a rule */
+		return test(&in, (const char *)e, e->present) ? T3 : F3;
+	}
+	}
+	return U3;
+}
+
+bool ng_index_may_match(struct ng_arena *a, const struct ng_node *root, unsigned c)
+{
+	struct ng_event e;
+	uint64_t known = class_event(c, &e);
+	return eval3(a, root, &e, known) != F3;
+}

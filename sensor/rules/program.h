@@ -50,6 +50,23 @@ static inline void ng_memo_next(struct ng_memo *m)
 }
 bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_memo *m);
 
+/*
+ * Rule index (the counterpart of Falco's per-event-type rule buckets): events
+ * fall into a few hundred classes by the values of evt.syscall, evt.res,
+ * evt.errno, evt.blocked and mpol.mode, and for each class the rules that
+ * cannot match any event of that class are known at load time. Classes hold
+ * every value where all their events agree (e.g. res = 0, errno "EINVAL") and
+ * "other" where they do not; comparisons are judged only where the class
+ * decides them, so the index never drops a rule that could match.
+ */
+#define NG_INDEX_CLASSES (3 * 3 * 5 * 3 * 9)
+unsigned ng_index_class(const struct ng_event *e);
+/*
+ * Whether a condition can be true for some event of class c: false only when
+ * the comparisons the class decides make it false (three-valued evaluation).
+ */
+bool ng_index_may_match(struct ng_arena *a, const struct ng_node *root, unsigned c);
+
 /* Glob match used for the glob operator: *, ?, [set], [!set], [a-z], backslash escapes. */
 bool ng_glob_match(const char *pat, size_t plen, const char *s, size_t slen);
 

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "rules-test.h"
+#include "rules/cond_parse.h"
+#include "rules/program.h"
 
 static struct ng_event ev;
 
@@ -544,6 +546,98 @@ static void threshold(void **state)
 	full_event(&ev);
 }
 
+/*
+ * The rule index skips rules that cannot match an event's class: check it
+ * against plain evaluation on events of every class, for conditions on the
+ * indexed fields (and a few others) in every shape.
+ */
+static void index_never_drops_a_match(void **state)
+{
+	static const char *const conds[] = {
+		"evt.syscall = set_mempolicy and evt.res = 0",
+		"not evt.syscall = set_mempolicy",
+		"evt.syscall != set_mempolicy or mpol.mode = MPOL_BIND",
+		"evt.res != 0 and evt.errno = EINVAL",
+		"evt.res < 0 or evt.blocked",
+		"not evt.blocked and mpol.mode in (MPOL_BIND, MPOL_INTERLEAVE)",
+		"mpol.mode >= 7 or mpol.mode < 0",
+		"mpol.mode != MPOL_BIND and not (evt.errno = EPERM)",
+		"evt.errno in (EINVAL, EFAULT) and proc.pid = 4242",
+		"evt.errno = '' and not evt.res exists",
+		"not mpol.mode exists or evt.errno startswith EP",
+		"evt.blocked = false and evt.syscall endswith policy and mpol.mode = 9",
+		"proc.name = numad or (evt.errno exists and not evt.blocked exists)",
+	};
+	static const char *const syscalls[] = { NULL, "set_mempolicy", "mbind" };
+	static const int64_t res[] = { INT64_MIN, 0, -22 };
+	static const char *const errnos[] = { NULL, "", "EINVAL", "EPERM", "EFAULT" };
+	static const int blocked[] = { -1, 0, 1 };
+	static const int64_t modes[] = { INT64_MIN, 0, 1, 2, 3, 4, 5, 6, 9, -1 };
+	for (size_t c = 0; c < sizeof(conds) / sizeof(conds[0]); c++) {
+		char text[1024];
+		snprintf(text, sizeof(text),
+			 "- rule: r\n  desc: d\n  output: o\n  priority: info\n  condition: %s\n",
+			 conds[c]);
+		struct ng_diags d = { 0 };
+		struct ng_engine *eng = NULL;
+		assert_int_equal(load_text(&eng, text, &d), 0);
+		const struct ng_node *root = NULL;
+		{
+			struct ng_rule_info ri;
+			ng_engine_rule_info(eng, 0, &ri);
+			root = ng_engine_rule_condition(eng, ri.name, NULL, NULL);
+		}
+		struct ng_arena a = { 0 };
+		struct ng_prog_set *set = ng_prog_set_new(&a);
+		const struct ng_prog *p = ng_prog_compile(set, root);
+		struct ng_memo m;
+		assert_int_equal(ng_prog_memo_init(&a, set, &m), 0);
+		unsigned matches = 0;
+		for (size_t a1 = 0; a1 < 3; a1++)
+		for (size_t a2 = 0; a2 < 3; a2++)
+		for (size_t a3 = 0; a3 < 5; a3++)
+		for (size_t a4 = 0; a4 < 3; a4++)
+		for (size_t a5 = 0; a5 < 10; a5++) {
+			full_event(&ev);
+			if (syscalls[a1])
+				strcpy(ev.syscall, syscalls[a1]);
+			else
+				ng_event_unset(&ev, NG_F_EVT_SYSCALL);
+			if (res[a2] != INT64_MIN)
+				ev.res = res[a2];
+			else
+				ng_event_unset(&ev, NG_F_EVT_RES);
+			if (errnos[a3])
+				strcpy(ev.errno_name, errnos[a3]);
+			else
+				ng_event_unset(&ev, NG_F_EVT_ERRNO);
+			if (blocked[a4] >= 0)
+				ev.blocked = blocked[a4];
+			else
+				ng_event_unset(&ev, NG_F_EVT_BLOCKED);
+			if (modes[a5] != INT64_MIN)
+				ev.mode = modes[a5];
+			else
+				ng_event_unset(&ev, NG_F_MPOL_MODE);
+			ng_memo_next(&m);
+			bool want = ng_prog_eval(p, &ev, &m);
+			unsigned got = ng_engine_eval(eng, &ev, NULL, NULL);
+			if (got != (unsigned)want) {
+				fprintf(stderr, "'%s': index says %u, evaluation %d (class %u)\n",
+					conds[c], got, want, ng_index_class(&ev));
+				fail();
+			}
+			matches += want;
+		}
+		/* Each condition matches some events and not others. */
+		assert_true(matches > 0 && matches < 1350);
+		ng_arena_free(&a);
+		ng_engine_free(eng);
+		ng_diags_free(&d);
+	}
+	full_event(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +659,7 @@ int main(void)
 		cmocka_unit_test_setup(throttle, setup),
 		cmocka_unit_test_setup(throttle_table_is_bounded, setup),
 		cmocka_unit_test_setup(threshold, setup),
+		cmocka_unit_test_setup(index_never_drops_a_match, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,7 +255,8 @@ int cmd_seccomp(int argc, char **argv)
 	struct ng_sc_filter f;
 	struct ng_sc_arches arches;
 	struct ng_buf b = {0};
-	scmp_filter_ctx ctx = NULL;
+	struct ng_sc_program prog = {0};
+	size_t *order = NULL;
 	char err[512];
 	int c, r;
 
@@ -347,14 +348,6 @@ int cmd_seccomp(int argc, char **argv)
 		r = NG_EXIT_USAGE;
 		goto out;
 	}
-	/* Every format is built and checked through libseccomp, even the text ones. */
-	r = ng_sc_build(&f, &arches, &ctx, err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "numaguard seccomp: cannot build the filter for '%s': %s\n", f.name,
-			err);
-		r = NG_EXIT_RUNTIME;
-		goto out;
-	}
 	if (fmt == NG_SC_FMT_OCI && ng_sc_filter_abi_sensitive(&f))
 		fprintf(stderr,
 			"numaguard seccomp: note: the runtime compiles an OCI profile for all "
@@ -364,24 +357,48 @@ int cmd_seccomp(int argc, char **argv)
 	switch (fmt) {
 	case NG_SC_FMT_BPF:
 	case NG_SC_FMT_PFC:
-		r = ng_sc_export(ctx, fmt, &b);
+		r = ng_sc_build_program(&f, &arches, &prog, err, sizeof(err));
+		if (r < 0)
+			break;
+		if (prog.parts > 1)
+			fprintf(stderr,
+				"numaguard seccomp: note: libseccomp %d.%d compiles these clauses "
+				"wrongly as one filter, so the program chains %u filters of one "
+				"clause each (checked like any other)\n",
+				SCMP_VER_MAJOR, SCMP_VER_MINOR, prog.parts);
+		if (fmt == NG_SC_FMT_BPF)
+			ng_buf_put(&b, prog.insns, prog.n * sizeof(*prog.insns));
+		else
+			ng_buf_put(&b, prog.pfc.data, prog.pfc.len);
+		r = ng_buf_ok(&b) ? 0 : -ENOMEM;
+		if (r < 0)
+			snprintf(err, sizeof(err), "out of memory");
 		break;
 	case NG_SC_FMT_OCI:
-		r = ng_sc_write_oci(&f, &arches, &b);
+		/* The runtime compiles the profile: check what its libseccomp makes of it. */
+		order = calloc(f.nclauses, sizeof(*order));
+		r = order ? ng_sc_oci_order(&f, &arches, order, err, sizeof(err)) : -ENOMEM;
+		if (r == 0)
+			r = ng_sc_write_oci(&f, &arches, order, &b);
+		if (r == -ENOMEM)
+			snprintf(err, sizeof(err), "out of memory");
 		break;
 	case NG_SC_FMT_SYSTEMD:
 		r = ng_sc_write_systemd(&f, &arches, &b);
+		if (r < 0)
+			snprintf(err, sizeof(err), "out of memory");
 		break;
 	}
 	if (r < 0) {
-		fprintf(stderr, "numaguard seccomp: cannot write the filter: %s\n", strerror(-r));
+		fprintf(stderr, "numaguard seccomp: cannot generate the filter for '%s': %s\n",
+			f.name, err);
 		r = NG_EXIT_RUNTIME;
 		goto out;
 	}
 	r = write_out(out, &b, fmt == NG_SC_FMT_BPF);
 out:
-	if (ctx)
-		seccomp_release(ctx);
+	free(order);
+	ng_sc_program_free(&prog);
 	ng_buf_free(&b);
 	ng_sc_filter_free(&f);
 	return r;
@@ -414,7 +431,7 @@ int cmd_exec(int argc, char **argv)
 	struct source src = {0};
 	struct ng_sc_filter f;
 	struct ng_sc_arches arches;
-	scmp_filter_ctx ctx = NULL;
+	struct ng_sc_program prog;
 	char err[512];
 	int c, r;
 
@@ -465,7 +482,7 @@ int cmd_exec(int argc, char **argv)
 		ng_sc_filter_free(&f);
 		return NG_EXIT_USAGE;
 	}
-	r = ng_sc_build(&f, &arches, &ctx, err, sizeof(err));
+	r = ng_sc_build_program(&f, &arches, &prog, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "numaguard exec: cannot build the filter for '%s': %s\n", f.name,
 			err);
@@ -473,18 +490,12 @@ int cmd_exec(int argc, char **argv)
 		return NG_EXIT_RUNTIME;
 	}
 	ng_sc_filter_free(&f);
-	/* Without no_new_privs an unprivileged process may not install a filter, and a setuid CMD
-	 * could shed it. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		fprintf(stderr, "numaguard exec: cannot set no_new_privs: %s\n", strerror(errno));
-		seccomp_release(ctx);
-		return NG_EXIT_RUNTIME;
-	}
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
+	/* no_new_privs also keeps a setuid CMD from shedding the filter. */
+	r = ng_sc_program_load(&prog);
+	ng_sc_program_free(&prog);
 	if (r < 0) {
 		fprintf(stderr,
-			"numaguard exec: the kernel refused the seccomp filter: %s (is "
+			"numaguard exec: cannot install the seccomp filter: %s (is "
 			"CONFIG_SECCOMP_FILTER enabled?)\n",
 			strerror(-r));
 		return NG_EXIT_RUNTIME;

@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "bpfeval.h"
 #include "filter.h"
+
+/* The default action of a chained part (never a rule's action): "go on to the next part". */
+#define CHAIN_NEXT SCMP_ACT_TRACE(0x6e67)
 
 void ng_sc_filter_init(struct ng_sc_filter *f, const char *name)
 {
@@ -286,10 +290,11 @@ static uint32_t scmp_action(const struct ng_sc_filter *f)
 	}
 }
 
-static int ctx_for_arch(const struct ng_sc_filter *f, uint32_t arch, scmp_filter_ctx *out,
+static int ctx_for_arch(const struct ng_sc_filter *f, uint32_t arch, const size_t *order,
+			size_t norder, uint32_t optimize, uint32_t def_action, scmp_filter_ctx *out,
 			char *err, size_t errlen)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(def_action);
 	int r, nr, native_nr;
 
 	if (!ctx) {
@@ -314,6 +319,8 @@ static int ctx_for_arch(const struct ng_sc_filter *f, uint32_t arch, scmp_filter
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r == 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, optimize);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot set filter attributes: %s", strerror(-r));
 		goto fail;
@@ -326,7 +333,8 @@ static int ctx_for_arch(const struct ng_sc_filter *f, uint32_t arch, scmp_filter
 			 ng_sc_arch_name(arch));
 		goto fail;
 	}
-	for (size_t i = 0; i < f->nclauses; i++) {
+	for (size_t k = 0; k < norder; k++) {
+		size_t i = order[k];
 		struct ng_sc_clause c;
 		struct scmp_arg_cmp a[NG_SC_NARGS];
 
@@ -459,19 +467,21 @@ static void probe_values(const struct ng_sc_filter *f, unsigned arg, uint64_t *s
 		}
 }
 
-static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
-		      scmp_filter_ctx ctx, char *err, size_t errlen)
+/*
+ * Run prog over a table of probe calls on every ABI of `arches` and compare
+ * each answer with the clauses. `folded`: the clauses as ng_sc_clause_for_arch
+ * gives them per ABI (our own builds); otherwise as written, which is what a
+ * runtime compiling an OCI profile does, checked on the first ABI only.
+ */
+static int check_program(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+			 bool folded, const struct sock_filter *prog, size_t ninsn, char *err,
+			 size_t errlen)
 {
-	struct ng_buf b = {0};
 	uint64_t *v0 = NULL, *v2 = NULL;
 	size_t n0, n2;
 	uint32_t act = scmp_action(f), got;
-	int r = ng_sc_export(ctx, NG_SC_FMT_BPF, &b);
+	int r;
 
-	if (r < 0) {
-		snprintf(err, errlen, "cannot export the filter as BPF: %s", strerror(-r));
-		goto out;
-	}
 	v0 = calloc(PROBE_CAP, sizeof(*v0));
 	v2 = calloc(PROBE_CAP, sizeof(*v2));
 	if (!v0 || !v2) {
@@ -481,10 +491,7 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 	}
 	probe_values(f, NG_SC_ARG_MODE, v0, &n0);
 	probe_values(f, NG_SC_ARG_MAXNODE, v2, &n2);
-	const struct sock_filter *prog = (const struct sock_filter *)b.data;
-	size_t ninsn = b.len / sizeof(struct sock_filter);
-
-	for (unsigned a = 0; a < arches->n; a++) {
+	for (unsigned a = 0; a < (folded ? arches->n : 1); a++) {
 		uint32_t arch = arches->arch[a];
 		int nr = seccomp_syscall_resolve_name_arch(arch, f->syscall);
 		int other = seccomp_syscall_resolve_name_arch(arch, "getpid");
@@ -501,7 +508,10 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 				for (size_t c = 0; c < f->nclauses; c++) {
 					struct ng_sc_clause s;
 
-					if (ng_sc_clause_for_arch(&f->clauses[c], arch, &s, NULL) &&
+					if (!folded)
+						s = f->clauses[c];
+					if ((!folded || ng_sc_clause_for_arch(&f->clauses[c], arch,
+									      &s, NULL)) &&
 					    ng_sc_clause_eval(&s, (const uint64_t *)d.args)) {
 						want = act;
 						break;
@@ -512,9 +522,8 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 					snprintf(
 					    err, errlen,
 					    "the BPF libseccomp generated disagrees with its "
-					    "source "
-					    "on %s for mode=0x%llx maxnode=0x%llx (got 0x%x, want "
-					    "0x%x); not emitting an unsound filter",
+					    "source on %s for mode=0x%llx maxnode=0x%llx (got "
+					    "0x%x, want 0x%x); not emitting an unsound filter",
 					    ng_sc_arch_name(arch), (unsigned long long)d.args[0],
 					    (unsigned long long)d.args[2], r < 0 ? 0 : got, want);
 					r = -EPROTO;
@@ -533,7 +542,7 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 			}
 		}
 	}
-	{
+	if (folded) {
 		/* An ABI the filter does not list (s390x, or MIPS on an s390x host). */
 		uint32_t foreign = AUDIT_ARCH_S390X;
 
@@ -552,24 +561,69 @@ static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *a
 out:
 	free(v0);
 	free(v2);
+	return r;
+}
+
+static int self_check(const struct ng_sc_filter *f, const struct ng_sc_arches *arches, bool folded,
+		      scmp_filter_ctx ctx, char *err, size_t errlen)
+{
+	struct ng_buf b = {0};
+	int r = ng_sc_export(ctx, NG_SC_FMT_BPF, &b);
+
+	if (r < 0)
+		snprintf(err, errlen, "cannot export the filter as BPF: %s", strerror(-r));
+	else
+		r = check_program(f, arches, folded, (const struct sock_filter *)b.data,
+				  b.len / sizeof(struct sock_filter), err, errlen);
 	ng_buf_free(&b);
 	return r;
 }
 
-int ng_sc_build(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
-		scmp_filter_ctx *out, char *err, size_t errlen)
+/* How one attempt adds the clauses: in which order, with which libseccomp tree optimisation. */
+enum build_order { ORDER_GIVEN, ORDER_REVERSED, ORDER_FEWEST_FIRST, ORDER_MOST_FIRST };
+
+static const struct {
+	enum build_order order;
+	uint32_t optimize;
+} attempts[] = {
+    {ORDER_GIVEN, 1}, {ORDER_REVERSED, 1}, {ORDER_FEWEST_FIRST, 1}, {ORDER_MOST_FIRST, 1},
+    {ORDER_GIVEN, 2}, {ORDER_REVERSED, 2}, {ORDER_FEWEST_FIRST, 2}, {ORDER_MOST_FIRST, 2},
+};
+
+static void make_order(const struct ng_sc_filter *f, enum build_order how, size_t *order)
+{
+	for (size_t i = 0; i < f->nclauses; i++)
+		order[i] = how == ORDER_REVERSED ? f->nclauses - 1 - i : i;
+	if (how != ORDER_FEWEST_FIRST && how != ORDER_MOST_FIRST)
+		return;
+	/* Stable insertion sort by the number of comparisons; clause counts are small. */
+	for (size_t i = 1; i < f->nclauses; i++)
+		for (size_t j = i; j > 0; j--) {
+			unsigned a = f->clauses[order[j - 1]].ncmp, b = f->clauses[order[j]].ncmp;
+
+			if (how == ORDER_FEWEST_FIRST ? a <= b : a >= b)
+				break;
+			size_t t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+}
+
+/* One filter over every ABI (in arch_order) from the clauses order[0..norder). */
+static int merge_arches(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+			const unsigned *arch_order, const size_t *order, size_t norder,
+			uint32_t optimize, uint32_t def_action, scmp_filter_ctx *out, char *err,
+			size_t errlen)
 {
 	scmp_filter_ctx all = NULL;
 	int r;
 
-	if (arches->n == 0) {
-		snprintf(err, errlen, "no architecture to build the filter for");
-		return -EINVAL;
-	}
-	for (unsigned a = 0; a < arches->n; a++) {
+	for (unsigned k = 0; k < arches->n; k++) {
+		uint32_t arch = arches->arch[arch_order[k]];
 		scmp_filter_ctx ctx;
 
-		r = ctx_for_arch(f, arches->arch[a], &ctx, err, errlen);
+		r = ctx_for_arch(f, arch, order, norder, optimize, def_action, &ctx, err, errlen);
 		if (r < 0)
 			goto fail;
 		if (!all) {
@@ -580,17 +634,285 @@ int ng_sc_build(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 		if (r < 0) {
 			seccomp_release(ctx);
 			snprintf(err, errlen, "cannot merge the %s filter: %s",
-				 ng_sc_arch_name(arches->arch[a]), strerror(-r));
+				 ng_sc_arch_name(arch), strerror(-r));
 			goto fail;
 		}
 	}
-	r = self_check(f, arches, all, err, errlen);
-	if (r < 0)
-		goto fail;
 	*out = all;
 	return 0;
 fail:
 	if (all)
 		seccomp_release(all);
+	return r;
+}
+
+static int build_once(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+		      const unsigned *arch_order, const size_t *order, uint32_t optimize,
+		      scmp_filter_ctx *out, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	int r = merge_arches(f, arches, arch_order, order, f->nclauses, optimize, SCMP_ACT_ALLOW,
+			     &ctx, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = self_check(f, arches, true, ctx, err, errlen);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+/* The next permutation of p[0..n) in lexicographic order; false after the last. */
+static bool next_perm(unsigned *p, unsigned n)
+{
+	unsigned i, j;
+
+	if (n < 2)
+		return false;
+	for (i = n - 1; i > 0 && p[i - 1] >= p[i]; i--)
+		;
+	if (i == 0)
+		return false;
+	for (j = n - 1; p[j] <= p[i - 1]; j--)
+		;
+	unsigned t = p[i - 1];
+
+	p[i - 1] = p[j];
+	p[j] = t;
+	for (j = n - 1; i < j; i++, j--) {
+		t = p[i];
+		p[i] = p[j];
+		p[j] = t;
+	}
+	return true;
+}
+
+int ng_sc_build(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+		scmp_filter_ctx *out, char *err, size_t errlen)
+{
+	unsigned arch_order[sizeof(arches->arch) / sizeof(arches->arch[0])];
+	size_t *order;
+	int r = -EPROTO;
+
+	if (arches->n == 0 || arches->n > sizeof(arch_order) / sizeof(arch_order[0])) {
+		snprintf(err, errlen, "no architecture to build the filter for");
+		return -EINVAL;
+	}
+	order = calloc(f->nclauses ? f->nclauses : 1, sizeof(*order));
+	if (!order) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/*
+	 * libseccomp 2.5 can emit a wrong branch target when it merges several
+	 * rules with 64-bit comparisons for one syscall, or when it shares
+	 * instruction blocks between ABIs whose rules differ (the 64-bit rule
+	 * fixes of 2.6.1, GHSA-4q85-33p6-j5g6). The BPF check catches it. The
+	 * same clauses built in another order (ABIs, clauses, tree layout)
+	 * usually come out right, so try those before giving up: only a
+	 * checked filter leaves this function. The host's own ABI stays first
+	 * when it can, since it is tested first at run time.
+	 */
+	for (unsigned k = 0; k < arches->n; k++)
+		arch_order[k] = k;
+	do {
+		for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
+			make_order(f, attempts[i].order, order);
+			r = build_once(f, arches, arch_order, order, attempts[i].optimize, out, err,
+				       errlen);
+			if (r != -EPROTO)
+				goto done;
+		}
+	} while (next_perm(arch_order, arches->n));
+done:
+	free(order);
+	return r;
+}
+
+void ng_sc_program_free(struct ng_sc_program *p)
+{
+	free(p->insns);
+	ng_buf_free(&p->pfc);
+	memset(p, 0, sizeof(*p));
+}
+
+static int program_append(struct ng_sc_program *p, const struct ng_buf *bpf, bool last)
+{
+	const struct sock_filter *in = (const struct sock_filter *)bpf->data;
+	size_t n = bpf->len / sizeof(*in);
+	struct sock_filter *all;
+
+	if (p->n + n > BPF_MAXINSNS)
+		return -E2BIG;
+	all = realloc(p->insns, (p->n + n) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	p->insns = all;
+	for (size_t i = 0; i < n; i++) {
+		struct sock_filter x = in[i];
+
+		/*
+		 * A part's "no clause matched" return continues with the next
+		 * part; the last part's allows the call.
+		 */
+		if (x.code == (BPF_RET | BPF_K) && x.k == CHAIN_NEXT)
+			x = last ? (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+				 : (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA,
+								(uint32_t)(n - 1 - i));
+		all[p->n + i] = x;
+	}
+	p->n += n;
+	return 0;
+}
+
+/*
+ * The fallback when no single libseccomp filter comes out right: one small
+ * filter per clause, each for every ABI, concatenated. Where a part would
+ * allow the call it jumps to the next part instead, so the program acts
+ * when any clause holds, as one filter would; a part with a single rule is
+ * out of reach of the multi-rule miscompilation.
+ */
+static int build_chain(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+		       struct ng_sc_program *out, char *err, size_t errlen)
+{
+	unsigned arch_order[sizeof(arches->arch) / sizeof(arches->arch[0])];
+	int r = 0;
+
+	for (unsigned k = 0; k < arches->n; k++)
+		arch_order[k] = k;
+	for (size_t i = 0; i < f->nclauses && r == 0; i++) {
+		scmp_filter_ctx ctx;
+		struct ng_buf bpf = {0};
+
+		r = merge_arches(f, arches, arch_order, &i, 1, 1, CHAIN_NEXT, &ctx, err, errlen);
+		if (r < 0)
+			break;
+		ng_buf_printf(&out->pfc, "#\n# part %zu of %zu: clause %zu\n", i + 1, f->nclauses,
+			      i + 1);
+		r = ng_sc_export(ctx, NG_SC_FMT_PFC, &out->pfc);
+		if (r == 0)
+			r = ng_sc_export(ctx, NG_SC_FMT_BPF, &bpf);
+		if (r == 0)
+			r = program_append(out, &bpf, i + 1 == f->nclauses);
+		ng_buf_free(&bpf);
+		seccomp_release(ctx);
+		if (r == -E2BIG)
+			snprintf(err, errlen, "the filter needs more than %d BPF instructions",
+				 BPF_MAXINSNS);
+		else if (r < 0)
+			snprintf(err, errlen, "cannot export the filter: %s", strerror(-r));
+	}
+	if (r == 0 && f->nclauses == 0)
+		r = -EINVAL;
+	if (r == 0) {
+		out->parts = (unsigned)f->nclauses;
+		r = check_program(f, arches, true, out->insns, out->n, err, errlen);
+	}
+	return r;
+}
+
+int ng_sc_build_program(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+			struct ng_sc_program *out, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	struct ng_buf bpf = {0};
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (f->nclauses == 0) {
+		snprintf(err, errlen, "the filter has no clause");
+		return -EINVAL;
+	}
+	r = ng_sc_build(f, arches, &ctx, err, errlen);
+	if (r == -EPROTO) {
+		r = build_chain(f, arches, out, err, errlen);
+		if (r < 0)
+			ng_sc_program_free(out);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	r = ng_sc_export(ctx, NG_SC_FMT_BPF, &bpf);
+	if (r == 0)
+		r = ng_sc_export(ctx, NG_SC_FMT_PFC, &out->pfc);
+	seccomp_release(ctx);
+	if (r == 0 && !(out->insns = malloc(bpf.len)))
+		r = -ENOMEM;
+	if (r < 0) {
+		snprintf(err, errlen, "cannot export the filter: %s", strerror(-r));
+		ng_buf_free(&bpf);
+		ng_sc_program_free(out);
+		return r;
+	}
+	memcpy(out->insns, bpf.data, bpf.len);
+	out->n = bpf.len / sizeof(struct sock_filter);
+	out->parts = 1;
+	ng_buf_free(&bpf);
+	return 0;
+}
+
+int ng_sc_program_load(const struct ng_sc_program *p)
+{
+	struct sock_fprog prog = {.len = (unsigned short)p->n, .filter = p->insns};
+
+	if (p->n == 0 || p->n > BPF_MAXINSNS)
+		return -EINVAL;
+	/* Without no_new_privs an unprivileged process may not install a filter. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
+int ng_sc_oci_order(const struct ng_sc_filter *f, const struct ng_sc_arches *arches, size_t *order,
+		    char *err, size_t errlen)
+{
+	int r = -EPROTO;
+
+	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]) && r == -EPROTO; i++) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		int nr = seccomp_syscall_resolve_name(f->syscall);
+
+		if (attempts[i].optimize != 1)
+			continue;
+		if (!ctx)
+			return -ENOMEM;
+		make_order(f, attempts[i].order, order);
+		/* As a runtime does it: every ABI first, then each entry in file order, unfolded.
+		 */
+		r = 0;
+		for (unsigned a = 0; a < arches->n && r == 0; a++)
+			if (arches->arch[a] != seccomp_arch_native())
+				r = seccomp_arch_add(ctx, arches->arch[a]);
+		for (size_t k = 0; k < f->nclauses && r == 0; k++) {
+			const struct ng_sc_clause *c = &f->clauses[order[k]];
+			struct scmp_arg_cmp a[NG_SC_NARGS];
+
+			for (unsigned j = 0; j < c->ncmp; j++) {
+				a[j] =
+				    (struct scmp_arg_cmp){.arg = c->cmp[j].arg, .op = c->cmp[j].op};
+				a[j].datum_a = c->cmp[j].op == SCMP_CMP_MASKED_EQ ? c->cmp[j].mask
+										  : c->cmp[j].datum;
+				a[j].datum_b =
+				    c->cmp[j].op == SCMP_CMP_MASKED_EQ ? c->cmp[j].datum : 0;
+			}
+			r = seccomp_rule_add_array(ctx, scmp_action(f), nr, c->ncmp, a);
+		}
+		if (r < 0)
+			snprintf(err, errlen, "libseccomp refused the profile: %s", strerror(-r));
+		else
+			r = self_check(f, arches, false, ctx, err, errlen);
+		seccomp_release(ctx);
+	}
+	if (r == -EPROTO)
+		snprintf(err, errlen,
+			 "every order of these clauses makes libseccomp %d.%d (which runtimes link "
+			 "too) compile a filter that disagrees with them; use numaguard exec or "
+			 "--format bpf, which work around it",
+			 SCMP_VER_MAJOR, SCMP_VER_MINOR);
 	return r;
 }

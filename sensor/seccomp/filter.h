@@ -13,6 +13,7 @@
 #ifndef NUMAGUARD_SECCOMP_FILTER_H
 #define NUMAGUARD_SECCOMP_FILTER_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -130,12 +131,42 @@ bool ng_sc_clause_eval(const struct ng_sc_clause *c, const uint64_t args[NG_SC_N
 int ng_sc_build(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 		scmp_filter_ctx *out, char *err, size_t errlen);
 
+/* A checked seccomp program, ready for the kernel. */
+struct ng_sc_program {
+	struct sock_filter *insns;
+	size_t n;
+	struct ng_buf pfc; /* libseccomp's pseudo code, one section per part */
+	unsigned parts;	   /* 1, or how many libseccomp filters were chained */
+};
+
+/*
+ * Build the program for f: the filter of ng_sc_build when libseccomp gets
+ * one right; otherwise one libseccomp filter per clause, chained (a part
+ * that would allow the call jumps to the next one), and checked the same
+ * way. Returns 0 or a negative errno with err set.
+ */
+int ng_sc_build_program(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
+			struct ng_sc_program *out, char *err, size_t errlen);
+void ng_sc_program_free(struct ng_sc_program *p);
+/* Set no_new_privs and install p on the calling thread (inherited by children and execve). */
+int ng_sc_program_load(const struct ng_sc_program *p);
+
+/*
+ * An order of f's clauses (order[] has f->nclauses entries) in which a
+ * runtime's libseccomp, adding them as an OCI profile lists them, compiles
+ * a filter that agrees with them on the host's ABI. -EPROTO when no order
+ * does (err says so).
+ */
+int ng_sc_oci_order(const struct ng_sc_filter *f, const struct ng_sc_arches *arches, size_t *order,
+		    char *err, size_t errlen);
+
 /* Export a built filter as raw BPF (struct sock_filter[]) or PFC text into b. */
 int ng_sc_export(scmp_filter_ctx ctx, enum ng_sc_format fmt, struct ng_buf *b);
 
 /* OCI runtime-spec `linux.seccomp` JSON object, and a systemd drop-in (whole-syscall block). */
+/* order: the clause order from ng_sc_oci_order, or NULL for f's own. */
 int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
-		    struct ng_buf *b);
+		    const size_t *order, struct ng_buf *b);
 int ng_sc_write_systemd(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 			struct ng_buf *b);
 

@@ -37,7 +37,7 @@ static void notes_joined(const struct ng_sc_filter *f, struct ng_buf *out)
 }
 
 int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
-		    struct ng_buf *b)
+		    const size_t *order, struct ng_buf *b)
 {
 	struct ng_buf comment = {0};
 
@@ -72,7 +72,7 @@ int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 			    "32 bits of maxnode/mode_raw, so those tests are exact on x86_64 "
 			    "only (the BPF and exec forms handle each ABI)");
 	for (size_t i = 0; i < f->nclauses; i++) {
-		const struct ng_sc_clause *c = &f->clauses[i];
+		const struct ng_sc_clause *c = &f->clauses[order ? order[i] : i];
 
 		ng_buf_printf(b, "%s\n\t\t{\n\t\t\t\"names\": [", i ? "," : "");
 		ng_json_str(b, f->syscall);

@@ -245,8 +245,7 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 {
 	struct ng_sc_filter f;
 	struct ng_sc_arches host;
-	scmp_filter_ctx ctx;
-	struct ng_buf bpf = {0};
+	struct ng_sc_program program;
 	char err[512];
 	int r;
 
@@ -259,14 +258,12 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 	assert_int_equal(f.broadened, nunknown > 0);
 	ng_sc_host_arches(&host);
 	assert_int_equal(host.n, 3);
-	r = ng_sc_build(&f, &host, &ctx, err, sizeof(err));
+	r = ng_sc_build_program(&f, &host, &program, err, sizeof(err));
 	if (r < 0)
 		fail_msg("build: %s", err);
-	assert_int_equal(ng_sc_export(ctx, NG_SC_FMT_BPF, &bpf), 0);
-	seccomp_release(ctx);
 
-	const struct sock_filter *prog = (const struct sock_filter *)bpf.data;
-	size_t n = bpf.len / sizeof(*prog), checked = 0;
+	const struct sock_filter *prog = program.insns;
+	size_t n = program.n, checked = 0;
 
 	for (size_t a = 0; a < 3; a++)
 		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
@@ -322,7 +319,7 @@ static void check(const struct ng_node *tree, unsigned nunknown, enum expect ex)
 						checked++;
 					}
 	assert_true(checked > 10000);
-	ng_buf_free(&bpf);
+	ng_sc_program_free(&program);
 	ng_sc_filter_free(&f);
 	npool = nvpool = 0;
 }

@@ -20,6 +20,8 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 
 #include "event_json.h"
 #include "format.h"
@@ -50,9 +52,11 @@ struct sink {
 	atomic_bool done; /* writer exited */
 	atomic_bool reopen;
 	atomic_bool down; /* last delivery attempt failed */
-	_Atomic uint64_t queued, written, dropped, dropped_alerts, lost, reconnects, errors;
+	_Atomic uint64_t queued, written, dropped, dropped_alerts, lost, reconnects, errors, resent;
 	atomic_int last_error;
 	struct ng_rec *inflight; /* the record the writer is sending */
+	struct ng_rec *sent_head, *sent_tail; /* TCP: sent, not yet acknowledged */
+	size_t sent_bytes;
 
 	/* Drop reporting, under owner->emit_mu. */
 	uint64_t unrep_alerts, unrep_events, first_seq, last_seq;
@@ -201,6 +205,60 @@ static void fail(struct sink *k, int err)
 	atomic_store(&k->down, true);
 }
 
+/*
+ * TCP records stay on the sink's `sent` list until the collector's TCP stack
+ * has acknowledged them (SIOCOUTQ). When the connection breaks, the kernel
+ * throws away what it had not delivered, which can be megabytes while a
+ * collector is stalled; those records go back to the head of the queue and
+ * are sent again on the next connection. Delivery is at least once: a
+ * receiver may see a seq twice, never a silent hole from our side.
+ */
+static void sent_trim(struct sink *k)
+{
+	int outq;
+	if (!k->sent_head || k->conn.fd < 0 || ioctl(k->conn.fd, SIOCOUTQ, &outq) < 0)
+		return;
+	while (k->sent_head && k->sent_bytes - k->sent_head->len >= (size_t)outq) {
+		struct ng_rec *r = k->sent_head;
+		k->sent_head = r->next;
+		if (!k->sent_head)
+			k->sent_tail = NULL;
+		k->sent_bytes -= r->len;
+		free(r);
+		atomic_fetch_add(&k->written, 1);
+	}
+}
+
+static void sent_append(struct sink *k, struct ng_rec *r)
+{
+	r->next = NULL;
+	if (k->sent_tail)
+		k->sent_tail->next = r;
+	else
+		k->sent_head = r;
+	k->sent_tail = r;
+	k->sent_bytes += r->len;
+}
+
+/* The connection broke: everything not acknowledged goes back to the queue, oldest first. */
+static void sent_requeue(struct sink *k)
+{
+	struct ng_rec *rev = NULL;
+	for (struct ng_rec *r = k->sent_head, *next; r; r = next) {
+		next = r->next;
+		r->next = rev;
+		rev = r;
+	}
+	/* Newest first: each unpop goes to the head, so the oldest ends up in front. */
+	for (struct ng_rec *r = rev, *next; r; r = next) {
+		next = r->next;
+		ng_queue_unpop(&k->q, r);
+		atomic_fetch_add(&k->resent, 1);
+	}
+	k->sent_head = k->sent_tail = NULL;
+	k->sent_bytes = 0;
+}
+
 static void *writer_main(void *arg)
 {
 	struct sink *k = arg;
@@ -213,11 +271,21 @@ static void *writer_main(void *arg)
 			k->inflight = ng_queue_pop(&k->q, IO_SLICE_MS);
 			off = 0;
 			if (!k->inflight) {
+				sent_trim(k);
 				pthread_mutex_lock(&k->q.mu);
 				bool fin = k->q.closing && !k->q.head;
 				pthread_mutex_unlock(&k->q.mu);
-				if (fin || abandoned(k))
+				if (abandoned(k) || (fin && !k->sent_head))
 					break;
+				if (fin) {
+					/* Draining: wait for the collector to acknowledge the rest. */
+					if (ng_conn_peer_closed(&k->conn)) {
+						fail(k, -ECONNRESET);
+						sent_requeue(k);
+						ng_conn_close(&k->conn);
+					}
+					sleep_ms(10);
+				}
 				continue;
 			}
 		}
@@ -246,15 +314,22 @@ static void *writer_main(void *arg)
 		}
 		int r = ng_conn_send(&k->conn, k->inflight->data, k->inflight->len, &off, IO_SLICE_MS);
 		if (r == 0) {
-			atomic_fetch_add(&k->written, 1);
 			atomic_store(&k->down, false);
-			free(k->inflight);
+			if (k->conn.tr == NG_TR_TCP) {
+				sent_append(k, k->inflight);
+				sent_trim(k);
+			} else {
+				atomic_fetch_add(&k->written, 1);
+				free(k->inflight);
+			}
 			k->inflight = NULL;
 			bo = BACKOFF_MIN_MS;
 			continue;
 		}
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			sent_trim(k);
 			continue; /* slow receiver: the queue absorbs it, drops are counted on push */
+		}
 		fail(k, r);
 		if (k->conn.tr == NG_TR_UDP && r == -ECONNREFUSED) {
 			/* The previous datagram was refused by a closed port: it is gone. */
@@ -262,6 +337,12 @@ static void *writer_main(void *arg)
 		} else if (k->conn.tr == NG_TR_UDP && r == -ECONNRESET) {
 			/* Still refused: keep the record, retry after the backoff. */
 		} else if (k->conn.tr != NG_TR_STREAM) {
+			if (k->conn.tr == NG_TR_TCP) {
+				/* Resend the record being sent after the unacknowledged ones. */
+				ng_queue_unpop(&k->q, k->inflight);
+				k->inflight = NULL;
+				sent_requeue(k);
+			}
 			ng_conn_close(&k->conn);
 		}
 		backoff(k, &bo);
@@ -677,6 +758,14 @@ uint64_t ng_sinks_drain(struct ng_sinks *s, int timeout_ms)
 			k->inflight = NULL;
 			l++;
 		}
+		/* TCP records the collector had not acknowledged by the deadline. */
+		for (struct ng_rec *r = k->sent_head, *next; r; r = next) {
+			next = r->next;
+			free(r);
+			l++;
+		}
+		k->sent_head = k->sent_tail = NULL;
+		k->sent_bytes = 0;
 		pthread_mutex_lock(&k->q.mu);
 		for (struct ng_rec *r = k->q.head, *next; r; r = next) {
 			next = r->next;
@@ -749,6 +838,7 @@ int ng_sinks_get_stats(struct ng_sinks *s, size_t i, struct ng_sink_stats *st)
 		.lost = atomic_load(&k->lost),
 		.reconnects = atomic_load(&k->reconnects),
 		.errors = atomic_load(&k->errors),
+		.resent = atomic_load(&k->resent),
 		.pending = ng_queue_len(&k->q),
 		.last_error = atomic_load(&k->last_error),
 	};
@@ -763,9 +853,9 @@ void ng_sinks_print_stats(struct ng_sinks *s, FILE *out)
 		fprintf(out,
 			"sink %s: queued=%" PRIu64 " written=%" PRIu64 " dropped=%" PRIu64
 			" dropped_alerts=%" PRIu64 " lost=%" PRIu64 " reconnects=%" PRIu64
-			" errors=%" PRIu64 " pending=%" PRIu64 "%s%s\n",
+			" resent=%" PRIu64 " errors=%" PRIu64 " pending=%" PRIu64 "%s%s\n",
 			st.spec, st.queued, st.written, st.dropped, st.dropped_alerts, st.lost,
-			st.reconnects, st.errors, st.pending, st.last_error ? " last_error=" : "",
+			st.reconnects, st.resent, st.errors, st.pending, st.last_error ? " last_error=" : "",
 			st.last_error ? strerror(st.last_error) : "");
 	}
 }

@@ -61,11 +61,12 @@ void ng_sinks_print_stats(struct ng_sinks *s, FILE *out);
 struct ng_sink_stats {
 	const char *spec;
 	uint64_t queued;     /* records accepted into the queue */
-	uint64_t written;    /* records handed to the receiver (kernel socket or file) */
+	uint64_t written;    /* records written to the file or socket; TCP: acknowledged by the peer */
 	uint64_t dropped;    /* records refused because the queue was full (alerts + events) */
 	uint64_t dropped_alerts;
 	uint64_t lost;       /* records abandoned at shutdown, or refused by a UDP peer */
 	uint64_t reconnects;
+	uint64_t resent;     /* TCP records sent again after a connection broke before their ack */
 	uint64_t errors;     /* failed connects, sends and writes */
 	uint64_t pending;    /* records in the queue now */
 	int last_error;      /* errno of the last failure, 0 if none */

@@ -183,6 +183,15 @@ void ng_conn_close(struct ng_conn *c)
 	c->fd = -1;
 }
 
+bool ng_conn_peer_closed(struct ng_conn *c)
+{
+	if (c->tr != NG_TR_TCP || c->fd < 0)
+		return false;
+	/* A syslog collector never sends: a readable socket means EOF or an error. */
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+	return poll(&p, 1, 0) == 1 && p.revents;
+}
+
 int ng_conn_reopen(struct ng_conn *c)
 {
 	if (c->tr != NG_TR_STREAM || !c->path)
@@ -252,16 +261,12 @@ int ng_conn_send(struct ng_conn *c, const char *rec, size_t len, size_t *off, in
 {
 	if (c->tr == NG_TR_STREAM)
 		return send_stream(c, rec, len, off, timeout_ms);
-	if (c->tr == NG_TR_TCP && *off == 0) {
-		/*
-		 * A syslog collector never sends: a readable socket means it closed
-		 * the connection. The first send into such a socket still succeeds
-		 * and the record would vanish, so reconnect before sending.
-		 */
-		struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
-		if (poll(&p, 1, 0) == 1 && p.revents)
-			return -ECONNRESET;
-	}
+	/*
+	 * The first send into a connection the collector closed still succeeds,
+	 * and its record would vanish: reconnect before sending instead.
+	 */
+	if (c->tr == NG_TR_TCP && *off == 0 && ng_conn_peer_closed(c))
+		return -ECONNRESET;
 
 	for (;;) {
 		ssize_t n;

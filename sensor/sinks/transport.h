@@ -55,6 +55,9 @@ void ng_conn_close(struct ng_conn *c);
  */
 int ng_conn_send(struct ng_conn *c, const char *rec, size_t len, size_t *off, int timeout_ms);
 
+/* TCP: the collector closed the connection (syslog collectors never send). */
+bool ng_conn_peer_closed(struct ng_conn *c);
+
 /* For files: open path again (logrotate moved it). Returns 0 or a negative errno. */
 int ng_conn_reopen(struct ng_conn *c);
 

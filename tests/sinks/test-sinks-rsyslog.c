@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -93,6 +94,8 @@ static void rs_start(void)
 	rs_pid = fork();
 	assert_true(rs_pid >= 0);
 	if (rs_pid == 0) {
+		/* rsyslogd must not outlive a test that crashes. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int null = open("/dev/null", O_WRONLY);
 		dup2(null, 1);
 		execl(rsyslogd, rsyslogd, "-n", "-f", conf, "-i", pidfile, (char *)NULL);
@@ -151,14 +154,25 @@ static size_t utf8_put(char *o, uint32_t cp)
 	return 4;
 }
 
-/* Unescape what rsyslog's format="json" wrote: a JSON string body, without the quotes. */
+static bool hex4(const char *s, unsigned *v)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+			return false;
+	return sscanf(s, "%4x", v) == 1;
+}
+
+/*
+ * Unescape what rsyslog's format="json" wrote: a JSON string body, without
+ * the quotes. Returns NULL for a malformed body.
+ */
 static char *json_unescape(const char *s, size_t *len)
 {
 	char *o = malloc(strlen(s) + 1);
 	size_t n = 0;
 	for (; *s && *s != '\n'; s++) {
 		if (*s == '"')
-			fail_msg("unescaped quote in rsyslog's output: %s", s);
+			goto bad;
 		if (*s != '\\') {
 			o[n++] = *s;
 			continue;
@@ -170,25 +184,31 @@ static char *json_unescape(const char *s, size_t *len)
 		case 't': o[n++] = '\t'; break;
 		case 'b': o[n++] = '\b'; break;
 		case 'f': o[n++] = '\f'; break;
+		case '"': case '\\': case '/': o[n++] = *s; break;
 		case 'u': {
-			unsigned cp;
-			assert_int_equal(sscanf(s + 1, "%4x", &cp), 1);
+			unsigned cp, lo;
+			if (!hex4(s + 1, &cp))
+				goto bad;
 			s += 4;
-			if (cp >= 0xd800 && cp < 0xdc00 && s[1] == '\\' && s[2] == 'u') {
-				unsigned lo;
-				assert_int_equal(sscanf(s + 3, "%4x", &lo), 1);
+			if (cp >= 0xd800 && cp < 0xdc00) {
+				if (s[1] != '\\' || s[2] != 'u' || !hex4(s + 3, &lo))
+					goto bad;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				s += 6;
 			}
 			n += utf8_put(o + n, cp);
 			break;
 		}
-		default: o[n++] = *s; break; /* \" \\ \/ */
+		default:
+			goto bad;
 		}
 	}
 	o[n] = '\0';
 	*len = n;
 	return o;
+bad:
+	free(o);
+	return NULL;
 }
 
 static size_t read_records(struct rec **out)
@@ -200,13 +220,19 @@ static size_t read_records(struct rec **out)
 	size_t n = 0;
 	char *line = NULL;
 	size_t cap = 0;
-	while (getline(&line, &cap, f) > 0) {
+	ssize_t l;
+	while ((l = getline(&line, &cap, f)) > 0) {
+		/* A line rsyslog was writing when it was killed is not a record. */
+		if (line[l - 1] != '\n')
+			break;
 		char *sp = strchr(line, ' ');
 		assert_non_null(sp);
 		*out = realloc(*out, (n + 1) * sizeof(**out));
 		struct rec *r = &(*out)[n++];
 		snprintf(r->input, sizeof(r->input), "%.*s", (int)(sp - line), line);
 		r->raw = json_unescape(sp + 1, &r->len);
+		if (!r->raw)
+			fail_msg("rsyslog wrote a malformed JSON string: %s", sp + 1);
 	}
 	free(line);
 	fclose(f);
@@ -293,6 +319,8 @@ static const char *parse_syslog(const char *r, size_t len, struct parsed *p)
 			const char *eq = memchr(s, '=', (size_t)(end - s));
 			if (!eq || eq[1] != '"')
 				return NULL;
+			if (p->np == sizeof(p->p) / sizeof(p->p[0]))
+				return NULL;
 			struct kv *k = &p->p[p->np++];
 			snprintf(k->key, sizeof(k->key), "%.*s", (int)(eq - s), s);
 			k->val = malloc((size_t)(end - s) + 1);
@@ -351,8 +379,11 @@ static bool parse_cef(const char *s, const char *end, struct parsed *p)
 		}
 		if (*q == '\n' || *q == '\r')
 			return false;
-		if (*q == '=')
+		if (*q == '=') {
+			if (ne == sizeof(eqs) / sizeof(eqs[0]))
+				return false;
 			eqs[ne++] = q;
+		}
 	}
 	for (size_t i = 0; i < ne; i++) {
 		const char *ks = eqs[i];
@@ -362,8 +393,12 @@ static bool parse_cef(const char *s, const char *end, struct parsed *p)
 		if (i + 1 < ne) {
 			while (ve > eqs[i] && ve[-1] != ' ')
 				ve--;
-			ve--; /* the separating space */
+			if (ve <= eqs[i] + 1)
+				return false; /* two '=' in one value: one was not escaped */
+			ve--;              /* the separating space */
 		}
+		if (p->np == sizeof(p->p) / sizeof(p->p[0]))
+			return false;
 		struct kv *k = &p->p[p->np++];
 		snprintf(k->key, sizeof(k->key), "%.*s", (int)(eqs[i] - ks), ks);
 		k->val = malloc((size_t)(ve - eqs[i]) + 1);
@@ -722,8 +757,6 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	}
 	assert_true(tcp_rep);
 	assert_true(udp_rep);
-	/* The other sinks heard about each drop too. */
-	assert_true(internal_report_for("tcp1", u1));
 
 	size_t before = count_input("tcp1");
 	EMIT();
@@ -733,6 +766,8 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	ng_sinks_get_stats(s, 1, &udp);
 	ng_sinks_get_stats(s, 2, &fst);
 	assert_true(tcp.reconnects >= 1 && tcp.dropped > 0 && tcp.dropped_alerts == tcp.dropped);
+	/* What the killed collector had not acknowledged was sent again to the new one. */
+	assert_true(tcp.resent > 0);
 	assert_true(udp.dropped > 0 && udp.errors > 0);
 	/* The file sink was never held up by the dead receiver. */
 	assert_true(fst.dropped == 0 && fst.lost == 0 && fst.errors == 0);
@@ -740,6 +775,12 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	char *buf = NULL;
 	size_t blen = 0;
 	FILE *mf = open_memstream(&buf, &blen);
+	ng_sinks_print_stats(s, mf);
+	fclose(mf);
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+		fprintf(stderr, "# %s\n", l);
+	free(buf);
+	mf = open_memstream(&buf, &blen);
 	ng_sinks_print_stats(s, mf);
 	fclose(mf);
 	char want[200];
@@ -758,7 +799,7 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	FILE *f = fopen(file, "r");
 	assert_non_null(f);
 	char *line = NULL;
-	size_t cap = 0, lines = 0, internal = 0;
+	size_t cap = 0, lines = 0, internal = 0, file_reports = 0;
 	uint64_t prev = 0;
 	while (getline(&line, &cap, f) > 0) {
 		const char *sq = strstr(line, "\"seq\":");
@@ -767,11 +808,19 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 		assert_true(seq == prev + 1);
 		prev = seq;
 		lines++;
-		internal += strstr(line, "\"source\":\"internal\"") != NULL;
+		if (strstr(line, "\"source\":\"internal\"")) {
+			internal++;
+			char want_t[120], want_u[120];
+			snprintf(want_t, sizeof(want_t), "\"sink\":\"%s\"", t1);
+			snprintf(want_u, sizeof(want_u), "\"sink\":\"%s\"", u1);
+			file_reports += strstr(line, want_t) || strstr(line, want_u);
+		}
 	}
 	free(line);
 	fclose(f);
 	assert_true(lines == fst.written && lines == emitted + internal && internal >= 2);
+	/* The healthy file sink heard about both receivers' drops. */
+	assert_true(file_reports >= 2);
 	unlink(file);
 	unlink(old);
 	unlink(out_path);

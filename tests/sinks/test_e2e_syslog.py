@@ -167,6 +167,11 @@ CHILD = ("import ctypes as c,sys,time;l=c.CDLL(None);"
          "print(l.syscall(238,2,c.byref(m),2),flush=True);time.sleep(3)")
 
 
+def die_with_parent():
+    # A receiver or sensor must not outlive a test that crashes.
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def main():
     if os.geteuid() != 0:
         skip("needs root to load BPF")
@@ -194,7 +199,7 @@ template(name="raw" type="list") {{ property(name="inputname") constant(value=" 
 action(type="omfile" file="{out}" template="raw")
 """)
         rs = subprocess.Popen([RSYSLOGD, "-n", "-f", conf, "-i", os.path.join(work, "rs.pid")],
-                              stdout=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, preexec_fn=die_with_parent)
         for _ in range(500):
             try:
                 socket.create_connection(("127.0.0.1", tcp), 0.1).close()
@@ -221,7 +226,7 @@ action(type="omfile" file="{out}" template="raw")
              "--output", f"syslog+tcp://127.0.0.1:{tcp}",
              "--output", f"cef+tcp://127.0.0.1:{cef}",
              "--output", "file:" + alerts],
-            stdout=subprocess.DEVNULL, stderr=err)
+            stdout=subprocess.DEVNULL, stderr=err, preexec_fn=die_with_parent)
         deadline = time.time() + 20
         started = False
         while time.time() < deadline and sensor.poll() is None:

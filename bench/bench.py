@@ -551,11 +551,15 @@ def replay(ctx, args):
     cpu = str(os.cpu_count() - 1)
     for i in range(args.replay_runs):
         r = sh(["taskset", "-c", cpu, ctx.bench_replay, "--events", str(args.replay_events)], env=env, check=False)
-        m = re.search(r"engine: (\d+) events x (\d+) rules: ([\d.]+) s cpu, (\d+) events/s", r.stdout)
+        # One "engine" line per event mix; the first (the typical mix) is the headline figure.
+        mixes = re.findall(r"^engine(?: \(([^)]*)\))?: (\d+) events x (\d+) rules: [\d.]+ s cpu, (\d+) events/s",
+                           r.stdout, re.M)
         p = re.search(r"parse: +\d+ events, [\d.]+ MiB of JSON: [\d.]+ s cpu, (\d+) events/s", r.stdout)
         row = {"run": i, "exit_code": r.returncode, "output": r.stdout.strip() + r.stderr.strip()}
-        if m:
-            row.update(events=int(m.group(1)), rules=int(m.group(2)), engine_events_per_s=int(m.group(4)))
+        if mixes:
+            row.update(events=int(mixes[0][1]), rules=int(mixes[0][2]), engine_events_per_s=int(mixes[0][3]),
+                       mix=mixes[0][0] or "default",
+                       mixes={(m[0] or "default"): int(m[3]) for m in mixes})
         if p:
             row["parse_events_per_s"] = int(p.group(1))
         out.append(row)
@@ -632,7 +636,7 @@ def perf_profiles(ctx, tool, mode, calls, name):
     adata = os.path.join(ctx.work, f"perf-{name}-system.data")
     ps = subprocess.Popen(["perf", "record", "-q", "-F", "1999", "-g", "-p", str(tool.p.pid), "-o", sdata],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    pa = subprocess.Popen(["perf", "record", "-q", "-F", "1999", "-a", "-o", adata],
+    pa = subprocess.Popen(["perf", "record", "-q", "-F", "1999", "-a", "-g", "-o", adata],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1)
     loadgen(ctx, mode, calls)
@@ -640,9 +644,12 @@ def perf_profiles(ctx, tool, mode, calls, name):
     for p in (ps, pa):
         p.send_signal(signal.SIGINT)
         p.wait(timeout=60)
-    for key, data, extra in (("sensor", sdata, ["--no-children"]), ("loadgen", adata, ["--comm", "loadgen"])):
+    # The caller's side is read inclusively (--children): the share of its time spent under
+    # trace_call_bpf and each BPF program is the sensor's in-call cost.
+    for key, data, extra in (("sensor", sdata, ["--no-children"]),
+                             ("loadgen", adata, ["--comm", "loadgen", "--children", "--percentage", "relative"])):
         r = sh(["perf", "report", "-i", data, "--stdio", "--sort", "symbol", "-g", "none",
-                "--percent-limit", "0.8", *extra], check=False)
+                "--percent-limit", "1", *extra], check=False)
         lines = [line for line in r.stdout.splitlines() if line.strip() and not line.startswith("#")]
         out[key] = lines[:40]
         dst = os.path.join(ctx.resdir, f"{ctx.stamp}-perf-{name}-{key}.txt")

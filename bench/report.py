@@ -191,7 +191,11 @@ def tables(res):
     rep, rules, vals = replay_fig(res)
     if vals:
         parts += ["### Replay", "", f"bench/replay `engine` figure, pinned to one CPU, {rules} rules: "
-                  f"median {rep:,.0f} events/s over {len(vals)} runs ({', '.join(f'{v:,}' for v in vals)}).", ""]
+                  f"median {rep:,.0f} events/s over {len(vals)} runs ({', '.join(f'{v:,}' for v in vals)}), "
+                  f"event mix \"{res['replay'][0].get('mix')}\".", ""]
+        for r in res["replay"]:
+            parts.append(f"- run {r['run']}: " + ", ".join(f"{k} {v:,} events/s" for k, v in r.get("mixes", {}).items()))
+        parts.append("")
     prof = res.get("profile") or {}
     for name, pr in prof.items():
         if "bpf_programs" not in pr:

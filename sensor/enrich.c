@@ -555,36 +555,57 @@ unknown:
 
 /* ---- user names ------------------------------------------------------ */
 
+/*
+ * User lookups return 1 (found, name set), 0 (no such user) or a negative
+ * errno (the database could not be asked).
+ */
+
 /* Look uid up in a passwd(5) file without NSS. */
 static int passwd_file_lookup(const char *path, uint32_t uid, char *name, size_t cap)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
-	FILE *f = fopen(path, "re");
+	size_t sz = 4096;
+	char *buf = malloc(sz);
+	FILE *f;
 	int r;
 
-	if (!f)
-		return -errno;
+	if (!buf)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		free(buf);
+		return r;
+	}
 	for (;;) {
-		r = fgetpwent_r(f, &pw, buf, sizeof(buf), &res);
-		if (r == ENOENT || !res) {
-			r = -ENOENT;
+		r = fgetpwent_r(f, &pw, buf, sz, &res);
+		if (r == ERANGE && sz < PW_BUF_MAX) {
+			/* glibc rewinds to the start of the entry: retry it with more room. */
+			char *nb = realloc(buf, sz * 2);
+			if (!nb) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			sz *= 2;
+			continue;
+		}
+		if (r == ENOENT) {
+			r = 0;
 			break;
 		}
-		if (r != 0) {
-			/* An over-long line: skip it, it cannot be a valid entry. */
-			if (r == ERANGE)
-				continue;
-			r = -r;
+		if (r != 0 || !res) {
+			r = r ? -r : -EIO;
 			break;
 		}
 		if (pw.pw_uid == uid) {
 			snprintf(name, cap, "%s", pw.pw_name);
-			r = 0;
+			r = 1;
 			break;
 		}
 	}
 	fclose(f);
+	free(buf);
 	return r;
 }
 
@@ -610,9 +631,12 @@ static int nss_lookup(uint32_t uid, char *name, size_t cap)
 		}
 		break;
 	}
-	if (r != 0)
-		return -r;
-	return res ? 0 : -ENOENT;
+	if (r == 0)
+		return res ? 1 : 0;
+	/* getpwuid_r(3): some NSS modules say "not found" with these. */
+	if (r == ENOENT || r == ESRCH)
+		return 0;
+	return -r;
 }
 
 static void user_name(struct ng_enricher *en, struct ng_event *e, uint64_t now)
@@ -633,10 +657,10 @@ static void user_name(struct ng_enricher *en, struct ng_event *e, uint64_t now)
 		else
 			r = nss_lookup(e->uid, name, sizeof(name));
 		/* A failing directory service is asked again soon; a missing user is not. */
-		if (r < 0 && r != -ENOENT && ttl > 5000000000ull)
+		if (r < 0 && ttl > 5000000000ull)
 			ttl = 5000000000ull;
 		u = (struct user_entry *)cache_put(&en->user, k, now + ttl);
-		u->state = r == 0 ? USER_FOUND : r == -ENOENT ? USER_NONE : USER_ERROR;
+		u->state = r > 0 ? USER_FOUND : r == 0 ? USER_NONE : USER_ERROR;
 		memcpy(u->name, name, sizeof(name));
 	}
 	/* No such user: present and "". Lookup failed: absent, the name is not known. */

@@ -117,10 +117,12 @@ static int fake_setup(void **state)
 {
 	struct fake *fk = calloc(1, sizeof(*fk));
 	char p[PATH_MAX + 64];
-	static const char pw[] = "root:x:0:0:root:/root:/bin/bash\n"
+	static const char pw_head[] = "root:x:0:0:root:/root:/bin/bash\n"
 				 "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n"
 				 "broken line without fields\n"
 				 "bob:x:1001:1001::/home/bob:/bin/sh\n";
+	char pw[16384];
+	size_t n;
 
 	assert_non_null(fk);
 	snprintf(fk->root, sizeof(fk->root), "%s/ng-enrich-XXXXXX", getenv("TMPDIR") ?: "/tmp");
@@ -138,7 +140,13 @@ static int fake_setup(void **state)
 	snprintf(p, sizeof(p), "%s/1/ns/mnt", fk->root);
 	put(p, "", 0);
 	snprintf(fk->passwd, sizeof(fk->passwd), "%s/passwd", fk->root);
-	put(fk->passwd, pw, sizeof(pw) - 1);
+	/* A gecos field of 9000 bytes: longer than the first lookup buffer. */
+	n = (size_t)snprintf(pw, sizeof(pw), "%slong:x:1500:1500:", pw_head);
+	memset(pw + n, 'g', 9000);
+	n += 9000;
+	n += (size_t)snprintf(pw + n, sizeof(pw) - n, ":/home/long:/bin/sh\n"
+						      "carol:x:1002:1002::/home/carol:/bin/sh\n");
+	put(fk->passwd, pw, n);
 	*state = fk;
 	return 0;
 }
@@ -756,6 +764,11 @@ static void fake_user_names(void **state)
 	ng_enrich(en, &e);
 	assert_true(ng_event_has(&e, NG_F_USER_NAME));
 	assert_string_equal(e.user_name, "bob");
+
+	/* An entry longer than the first lookup buffer, then the one wanted. */
+	e.uid = 1002;
+	ng_enrich(en, &e);
+	assert_string_equal(e.user_name, "carol");
 	/* No proc.pid: the /proc fields stay absent. */
 	assert_false(ng_event_has(&e, NG_F_PROC_EXEPATH));
 
@@ -764,10 +777,42 @@ static void fake_user_names(void **state)
 	ng_enrich(en, &e);
 	assert_true(ng_event_has(&e, NG_F_USER_NAME));
 	assert_string_equal(e.user_name, "");
+	/* Asked again: from the cache, not the file. */
 	ng_enrich(en, &e);
 	ng_enricher_stats(en, &st);
-	assert_int_equal(st.user_misses, 2);
+	assert_int_equal(st.user_misses, 3);
 	assert_int_equal(st.user_hits, 1);
+	ng_enricher_free(en);
+}
+
+/* A user database that cannot be read: the name is not known, so the field is absent. */
+static void fake_user_lookup_failure(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enrich_opts o = { .passwd_path = "/nonexistent/passwd" };
+	struct ng_enricher *en;
+	struct ng_event e = { 0 };
+
+	o.proc_root = fk->root;
+	assert_int_equal(ng_enricher_new(&en, &o), 0);
+	e.uid = 1000;
+	ng_event_set(&e, NG_F_USER_UID);
+	ng_enrich(en, &e);
+	assert_false(ng_event_has(&e, NG_F_USER_NAME));
+	ng_enricher_free(en);
+}
+
+/* Through NSS, a uid no host has: present and empty. */
+static void real_unknown_uid(void **state)
+{
+	struct ng_enricher *en = new_enricher(NULL, NULL);
+	struct ng_event e = { 0 };
+
+	e.uid = 3999999999u;
+	ng_event_set(&e, NG_F_USER_UID);
+	ng_enrich(en, &e);
+	assert_true(ng_event_has(&e, NG_F_USER_NAME));
+	assert_string_equal(e.user_name, "");
 	ng_enricher_free(en);
 }
 
@@ -805,6 +850,20 @@ static void cache_is_bounded(void **state)
 	assert_true(st.evictions >= (100001 - 64) + (5002 - 64));
 	/* No allocation is kept per key. */
 	assert_true(after.uordblks <= before.uordblks + 4096);
+
+	/* A process that keeps calling stays cached through the churn (LRU within a set). */
+	ng_enricher_stats(en, &st);
+	{
+		uint64_t hits0 = st.proc_hits;
+		for (uint64_t i = 200000; i < 202000; i++) {
+			e = event_for(4253, START, 7);
+			ng_enrich(en, &e);
+			e = event_for(4253, START, i);
+			ng_enrich(en, &e);
+		}
+		ng_enricher_stats(en, &st);
+		assert_int_equal(st.proc_hits - hits0, 2000 - 1);
+	}
 	ng_enricher_free(en);
 
 	/* Distinct pids: 1000 live fake processes through a 256-entry cache. */
@@ -987,8 +1046,10 @@ int main(void)
 		FAKE(fake_bounds),
 		FAKE(fake_exited_leader_uses_thread),
 		FAKE(fake_user_names),
+		FAKE(fake_user_lookup_failure),
 		FAKE(cache_is_bounded),
 		cmocka_unit_test(real_self),
+		cmocka_unit_test(real_unknown_uid),
 		cmocka_unit_test(real_children),
 		cmocka_unit_test(proc_root_missing),
 	};

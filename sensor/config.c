@@ -16,7 +16,7 @@ struct ctx {
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const yaml_node_t *n,
-						     const char *fmt, ...)
+						      const char *fmt, ...)
 {
 	int off = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->path,
 			   n ? n->start_mark.line + 1 : 1, n ? n->start_mark.column + 1 : 1);
@@ -109,7 +109,8 @@ static int number(struct ctx *c, const yaml_node_t *n, const char *key, double m
 	errno = 0;
 	double d = strtod(v, &end);
 	if (errno || end == v || *end || !__builtin_isfinite(d) || d < min || d > max)
-		return fail(c, n, "'%s' must be a number from %g to %g, not '%s'", key, min, max, v);
+		return fail(c, n, "'%s' must be a number from %g to %g, not '%s'", key, min, max,
+			    v);
 	*out = d;
 	return 0;
 }
@@ -121,7 +122,7 @@ static int apply_key(struct ctx *c, struct ng_config *cfg, const yaml_node_t *k,
 	int r = scalar(c, k, "key", &key);
 	if (r)
 		return r;
-	if (!strcmp(key, "outputs") || !strcmp(key, "output"))
+	if (!strcmp(key, "outputs"))
 		return strings(c, v, key, &cfg->outputs, &cfg->noutputs);
 	if (!strcmp(key, "rules"))
 		return strings(c, v, key, &cfg->rules, &cfg->nrules);
@@ -178,8 +179,11 @@ static int apply_key(struct ctx *c, struct ng_config *cfg, const yaml_node_t *k,
 int ng_config_load(const char *path, struct ng_config *cfg, char *err, size_t errlen)
 {
 	*cfg = (struct ng_config){
-		.format = -1, .no_default_rules = -1, .all_events = -1, .enforce = -1,
-		.stats_interval = -1,
+	    .format = -1,
+	    .no_default_rules = -1,
+	    .all_events = -1,
+	    .enforce = -1,
+	    .stats_interval = -1,
 	};
 	FILE *f = fopen(path, "rb");
 	if (!f) {
@@ -189,7 +193,7 @@ int ng_config_load(const char *path, struct ng_config *cfg, char *err, size_t er
 	}
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	struct ctx c = { .path = path, .doc = &doc, .err = err, .errlen = errlen };
+	struct ctx c = {.path = path, .doc = &doc, .err = err, .errlen = errlen};
 	int r = 0;
 	if (!yaml_parser_initialize(&parser)) {
 		fclose(f);
@@ -238,8 +242,11 @@ void ng_config_free(struct ng_config *cfg)
 	free(cfg->syslog_socket);
 	free(cfg->hostname);
 	*cfg = (struct ng_config){
-		.format = -1, .no_default_rules = -1, .all_events = -1, .enforce = -1,
-		.stats_interval = -1,
+	    .format = -1,
+	    .no_default_rules = -1,
+	    .all_events = -1,
+	    .enforce = -1,
+	    .stats_interval = -1,
 	};
 }
 

@@ -17,13 +17,13 @@ struct ng_config {
 	int format; /* -1 unset, else enum ng_format */
 	char **rules;
 	size_t nrules;
-	int no_default_rules; /* -1 unset, else 0/1 */
-	int all_events;       /* -1 unset, else 0/1 */
-	int enforce;          /* -1 unset, else 0/1 */
+	int no_default_rules;  /* -1 unset, else 0/1 */
+	int all_events;	       /* -1 unset, else 0/1 */
+	int enforce;	       /* -1 unset, else 0/1 */
 	double stats_interval; /* seconds; < 0 unset */
 	char *syslog_facility; /* NULL unset; validated */
 	char *syslog_socket;   /* NULL unset: /dev/log */
-	char *hostname;        /* NULL unset: gethostname() */
+	char *hostname;	       /* NULL unset: gethostname() */
 	size_t queue_len;      /* 0 unset: NG_SINK_QUEUE_LEN */
 };
 

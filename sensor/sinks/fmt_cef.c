@@ -11,7 +11,7 @@
 int ng_fmt_cef_severity(enum ng_priority p)
 {
 	/* Falco priority → CEF, as falcosidekick maps it (REFERENCE §4.7). */
-	static const int sev[8] = { 10, 9, 8, 7, 6, 4, 3, 0 };
+	static const int sev[8] = {10, 9, 8, 7, 6, 4, 3, 0};
 	return (unsigned)p < 8 ? sev[p] : 0;
 }
 
@@ -24,7 +24,7 @@ void ng_fmt_cef_header_escape(struct ng_buf *b, const char *s, size_t n, size_t 
 		if (ch == '|' || ch == '\\') {
 			if (out + 2 > max)
 				return;
-			char esc[2] = { '\\', (char)ch };
+			char esc[2] = {'\\', (char)ch};
 			ng_buf_put(b, esc, 2);
 			out += 2;
 			i++;
@@ -112,7 +112,8 @@ static void ext_str(struct ext *x, const char *key, const char *v)
 
 /* A labelled custom string (cs1..cs6): the value, then its label, if the event has it. */
 static void ext_field(struct ext *x, struct ng_buf *tmp, const struct ng_event *e,
-		      enum ng_field_id id, const char *key, const char *label_key, const char *label)
+		      enum ng_field_id id, const char *key, const char *label_key,
+		      const char *label)
 {
 	if (!e || !ng_event_has(e, id))
 		return;
@@ -136,13 +137,13 @@ void ng_fmt_alert_cef(struct ng_buf *b, const struct ng_alert *a, const struct n
 	ng_fmt_cef_header_escape(b, rule, strlen(rule), 512);
 	ng_buf_printf(b, "|%d|", ng_fmt_cef_severity(a->priority));
 
-	struct ext x = { .b = b, .limit = SIZE_MAX, .value_cap = SIZE_MAX, .first = true };
+	struct ext x = {.b = b, .limit = SIZE_MAX, .value_cap = SIZE_MAX, .first = true};
 	if (c->max_len) {
 		x.limit = start + c->max_len;
 		x.value_cap = c->max_len / 4;
 	}
 	char num[24];
-	struct ng_buf tmp = { 0 };
+	struct ng_buf tmp = {0};
 	const struct ng_event *e = a->evt;
 
 	/* Short, always-useful keys first: truncation under a size limit eats the long tail. */

@@ -20,9 +20,11 @@ void ng_fmt_alert_json(struct ng_buf *b, const struct ng_alert *a, const struct 
 
 	ng_buf_puts(b, ",\"output_fields\":{");
 	bool first = true;
+	uint64_t seen = 0; /* a field referenced twice by the template is one JSON key */
 	for (size_t i = 0; i < a->nfields; i++) {
-		if ((unsigned)a->fields[i] >= NG_F__COUNT)
+		if ((unsigned)a->fields[i] >= NG_F__COUNT || (seen >> a->fields[i] & 1))
 			continue;
+		seen |= 1ull << a->fields[i];
 		const struct ng_field *f = &ng_fields[a->fields[i]];
 		if (!first)
 			ng_buf_putc(b, ',');

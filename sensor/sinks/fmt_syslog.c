@@ -12,10 +12,10 @@
 
 /* Event fields every syslog record carries in its SD element when the event has them. */
 static const enum ng_field_id sd_fields[] = {
-	NG_F_PROC_PID,	    NG_F_PROC_NAME,	   NG_F_USER_UID,	NG_F_USER_NAME,
-	NG_F_CONTAINER_ID,  NG_F_CONTAINER_RUNTIME, NG_F_MPOL_MODE,	NG_F_MPOL_FLAGS,
-	NG_F_MPOL_NODES,    NG_F_EVT_RES,	   NG_F_PROC_PPID,	NG_F_K8S_POD_UID,
-	NG_F_PROC_EXEPATH,  NG_F_PROC_CMDLINE,
+    NG_F_PROC_PID,     NG_F_PROC_NAME,	       NG_F_USER_UID,  NG_F_USER_NAME,
+    NG_F_CONTAINER_ID, NG_F_CONTAINER_RUNTIME, NG_F_MPOL_MODE, NG_F_MPOL_FLAGS,
+    NG_F_MPOL_NODES,   NG_F_EVT_RES,	       NG_F_PROC_PPID, NG_F_K8S_POD_UID,
+    NG_F_PROC_EXEPATH, NG_F_PROC_CMDLINE,
 };
 
 size_t ng_fmt_utf8_copy(struct ng_buf *b, const char *s, size_t n, size_t max)
@@ -46,7 +46,7 @@ size_t ng_fmt_sd_escape(struct ng_buf *b, const char *s, size_t n, size_t max)
 		if (ch == '"' || ch == '\\' || ch == ']') {
 			if (out + 2 > max)
 				break;
-			char esc[2] = { '\\', (char)ch };
+			char esc[2] = {'\\', (char)ch};
 			ng_buf_put(b, esc, 2);
 			out += 2;
 			i++;
@@ -125,7 +125,7 @@ void ng_fmt_alert_syslog(struct ng_buf *b, const struct ng_alert *a, const struc
 	const char *out = a->output ? a->output : "";
 	size_t outlen = strlen(out);
 	static const char trunc[] = " truncated=\"true\"";
-	struct sd d = { .b = b, .limit = SIZE_MAX, .value_cap = SIZE_MAX };
+	struct sd d = {.b = b, .limit = SIZE_MAX, .value_cap = SIZE_MAX};
 	if (c->max_len) {
 		/* Keep room for the end of the SD element, BOM and at least part of MSG. */
 		size_t msg_reserve = 1 + 3 + (outlen < c->max_len / 4 ? outlen : c->max_len / 4);
@@ -156,7 +156,7 @@ void ng_fmt_alert_syslog(struct ng_buf *b, const struct ng_alert *a, const struc
 
 	/* Event fields: the fixed set, then the rule's output fields not already given. */
 	uint64_t done = 0;
-	struct ng_buf v = { 0 };
+	struct ng_buf v = {0};
 	for (size_t i = 0; a->evt && i < sizeof(sd_fields) / sizeof(sd_fields[0]) + a->nfields;
 	     i++) {
 		size_t nfix = sizeof(sd_fields) / sizeof(sd_fields[0]);

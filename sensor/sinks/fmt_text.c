@@ -22,7 +22,7 @@ void ng_fmt_text_escape(struct ng_buf *b, const char *s, size_t n)
 			ng_buf_put(b, "\\t", 2);
 		} else if (ch < 0x20 || ch == 0x7f || l == 0) {
 			/* Control bytes and broken UTF-8 keep their value, visibly. */
-			char esc[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 15] };
+			char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
 			ng_buf_put(b, esc, 4);
 			l = 1;
 		} else {

@@ -31,9 +31,9 @@ struct ng_fmt_ctx {
 	const struct ng_fmt_kv *extra;
 	size_t nextra;
 	/* syslog and CEF over syslog */
-	int facility;       /* 0..23; PRI = facility * 8 + priority */
-	unsigned long pid;  /* PROCID */
-	size_t max_len;     /* limit of the whole syslog record in octets; 0 = none */
+	int facility;	   /* 0..23; PRI = facility * 8 + priority */
+	unsigned long pid; /* PROCID */
+	size_t max_len;	   /* limit of the whole syslog record in octets; 0 = none */
 };
 
 /* JSON alert, Falco-shaped, without the trailing newline. */

@@ -63,7 +63,8 @@ int ng_queue_push(struct ng_queue *q, const void *data, size_t len, uint64_t seq
 	memcpy(rec->data, data, len);
 
 	pthread_mutex_lock(&q->mu);
-	/* Re-check: only one thread pushes at a time (the sinks' emit lock), but the queue may have closed. */
+	/* Re-check: only one thread pushes at a time (the sinks' emit lock), but the queue may have
+	 * closed. */
 	if (q->closing || q->n >= q->max_n || q->bytes + len > q->max_bytes) {
 		r = q->closing ? -ESHUTDOWN : -ENOBUFS;
 		pthread_mutex_unlock(&q->mu);

@@ -32,11 +32,11 @@
 enum sink_fmt { SF_JSON, SF_TEXT, SF_SYSLOG, SF_CEF };
 
 #define QUEUE_BYTES_PER_REC 2048 /* byte budget per queued record, on average */
-#define UDP_MAX_LEN 2048         /* RFC 5426: receivers should accept 2048 octets */
-#define STREAM_MAX_LEN 8192      /* TCP and /dev/log: rsyslog's default maxMessageSize */
+#define UDP_MAX_LEN 2048	 /* RFC 5426: receivers should accept 2048 octets */
+#define STREAM_MAX_LEN 8192	 /* TCP and /dev/log: rsyslog's default maxMessageSize */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
-#define IO_SLICE_MS 100      /* longest wait before the writer looks at shutdown */
+#define IO_SLICE_MS 100 /* longest wait before the writer looks at shutdown */
 #define REPORT_EVERY_NS (10ull * 1000000000ull)
 #define DRAIN_DEFAULT_MS 2000
 
@@ -54,7 +54,7 @@ struct sink {
 	atomic_bool down; /* last delivery attempt failed */
 	_Atomic uint64_t queued, written, dropped, dropped_alerts, lost, reconnects, errors, resent;
 	atomic_int last_error;
-	struct ng_rec *inflight; /* the record the writer is sending */
+	struct ng_rec *inflight;	      /* the record the writer is sending */
 	struct ng_rec *sent_head, *sent_tail; /* TCP: sent, not yet acknowledged */
 	size_t sent_bytes;
 
@@ -87,9 +87,9 @@ struct ng_sinks {
 };
 
 static const char *const facility_names[24] = {
-	"kern",	  "user",   "mail",   "daemon", "auth",	  "syslog", "lpr",    "news",
-	"uucp",	  "cron",   "authpriv", "ftp",  "ntp",	  "security", "console", "solaris-cron",
-	"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+    "kern",   "user",	"mail",	    "daemon", "auth",	"syslog",   "lpr",     "news",
+    "uucp",   "cron",	"authpriv", "ftp",    "ntp",	"security", "console", "solaris-cron",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7",
 };
 
 int ng_sinks_facility_parse(const char *name)
@@ -109,7 +109,7 @@ static uint64_t now_ns(clockid_t clk)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -124,10 +124,10 @@ static int parse_spec(struct sink *k, const char *spec, enum ng_format format,
 		enum sink_fmt fmt;
 		enum ng_transport tr;
 	} net[] = {
-		{ "syslog+udp://", SF_SYSLOG, NG_TR_UDP },
-		{ "syslog+tcp://", SF_SYSLOG, NG_TR_TCP },
-		{ "cef+udp://", SF_CEF, NG_TR_UDP },
-		{ "cef+tcp://", SF_CEF, NG_TR_TCP },
+	    {"syslog+udp://", SF_SYSLOG, NG_TR_UDP},
+	    {"syslog+tcp://", SF_SYSLOG, NG_TR_TCP},
+	    {"cef+udp://", SF_CEF, NG_TR_UDP},
+	    {"cef+tcp://", SF_CEF, NG_TR_TCP},
 	};
 	k->conn.fd = -1;
 	if (strcmp(spec, "stdout") == 0) {
@@ -161,9 +161,10 @@ static int parse_spec(struct sink *k, const char *spec, enum ng_format format,
 		k->max_len = net[i].tr == NG_TR_UDP ? UDP_MAX_LEN : STREAM_MAX_LEN;
 		int r = ng_conn_parse_hostport(spec + pl, &k->conn.host, &k->conn.port);
 		if (r == -EINVAL)
-			snprintf(err, errlen,
-				 "output '%s': expected %sHOST:PORT (IPv6 as [ADDR]:PORT, port 1-65535)",
-				 spec, net[i].prefix);
+			snprintf(
+			    err, errlen,
+			    "output '%s': expected %sHOST:PORT (IPv6 as [ADDR]:PORT, port 1-65535)",
+			    spec, net[i].prefix);
 		return r;
 	}
 	if (strncmp(spec, "http://", 7) == 0 || strncmp(spec, "https://", 8) == 0) {
@@ -278,7 +279,8 @@ static void *writer_main(void *arg)
 				if (abandoned(k) || (fin && !k->sent_head))
 					break;
 				if (fin) {
-					/* Draining: wait for the collector to acknowledge the rest. */
+					/* Draining: wait for the collector to acknowledge the rest.
+					 */
 					if (ng_conn_peer_closed(&k->conn)) {
 						fail(k, -ECONNRESET);
 						sent_requeue(k);
@@ -312,7 +314,8 @@ static void *writer_main(void *arg)
 			ever_connected = true;
 			off = 0;
 		}
-		int r = ng_conn_send(&k->conn, k->inflight->data, k->inflight->len, &off, IO_SLICE_MS);
+		int r =
+		    ng_conn_send(&k->conn, k->inflight->data, k->inflight->len, &off, IO_SLICE_MS);
 		if (r == 0) {
 			atomic_store(&k->down, false);
 			if (k->conn.tr == NG_TR_TCP) {
@@ -328,7 +331,8 @@ static void *writer_main(void *arg)
 		}
 		if (r == -EAGAIN) {
 			sent_trim(k);
-			continue; /* slow receiver: the queue absorbs it, drops are counted on push */
+			continue; /* slow receiver: the queue absorbs it, drops are counted on push
+				   */
 		}
 		fail(k, r);
 		if (k->conn.tr == NG_TR_UDP && r == -ECONNREFUSED) {
@@ -357,12 +361,12 @@ static void fmt_ctx(struct ng_sinks *s, const struct sink *k, struct ng_fmt_ctx 
 		    const struct ng_fmt_kv *extra, size_t nextra)
 {
 	*c = (struct ng_fmt_ctx){
-		.hostname = s->hostname,
-		.extra = extra,
-		.nextra = nextra,
-		.facility = s->facility,
-		.pid = s->pid,
-		.max_len = k->max_len,
+	    .hostname = s->hostname,
+	    .extra = extra,
+	    .nextra = nextra,
+	    .facility = s->facility,
+	    .pid = s->pid,
+	    .max_len = k->max_len,
 	};
 }
 
@@ -493,16 +497,16 @@ static void report_drops(struct ng_sinks *s, size_t i, uint64_t targets)
 		 "full; %s records dropped on this sink since start",
 		 k->spec, dropped, first, last, events, total);
 	const struct ng_fmt_kv kv[] = {
-		{ "sink", k->spec },	  { "dropped_alerts", dropped }, { "first_seq", first },
-		{ "last_seq", last },	  { "dropped_events", events },	 { "total_dropped", total },
+	    {"sink", k->spec},	{"dropped_alerts", dropped}, {"first_seq", first},
+	    {"last_seq", last}, {"dropped_events", events},  {"total_dropped", total},
 	};
 	struct ng_alert a = {
-		.time_ns = now_ns(CLOCK_REALTIME),
-		.source = "internal",
-		.rule = "numaguard internal: sink drops",
-		.rule_id = "",
-		.priority = NG_PRIO_ERROR,
-		.output = out,
+	    .time_ns = now_ns(CLOCK_REALTIME),
+	    .source = "internal",
+	    .rule = "numaguard internal: sink drops",
+	    .rule_id = "",
+	    .priority = NG_PRIO_ERROR,
+	    .output = out,
 	};
 	emit_locked(s, &a, kv, sizeof(kv) / sizeof(kv[0]), targets);
 	k->unrep_alerts = k->unrep_events = 0;
@@ -583,10 +587,9 @@ static void free_sink(struct sink *k)
 	free(k->spec);
 }
 
-int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char *err,
-		  size_t errlen)
+int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char *err, size_t errlen)
 {
-	static const char *const def[] = { "stdout" };
+	static const char *const def[] = {"stdout"};
 	const char *const *specs = opts->nspecs ? opts->specs : def;
 	size_t n = opts->nspecs ? opts->nspecs : 1;
 	size_t qlen = opts->queue_len ? opts->queue_len : NG_SINK_QUEUE_LEN;
@@ -659,11 +662,13 @@ int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char 
 			r = ng_conn_open(&k->conn, 0);
 			if (r < 0) {
 				if (k->conn.tr == NG_TR_UNIX)
-					snprintf(err, errlen,
-						 "output '%s': cannot connect to the local syslog socket "
-						 "%s: %s; start a syslog daemon (rsyslog, syslog-ng, "
-						 "systemd-journald) or set syslog_socket in the config",
-						 k->spec, k->conn.path, strerror(-r));
+					snprintf(
+					    err, errlen,
+					    "output '%s': cannot connect to the local syslog "
+					    "socket "
+					    "%s: %s; start a syslog daemon (rsyslog, syslog-ng, "
+					    "systemd-journald) or set syslog_socket in the config",
+					    k->spec, k->conn.path, strerror(-r));
 				else
 					snprintf(err, errlen, "output '%s': cannot open %s: %s",
 						 k->spec, k->conn.path ? k->conn.path : "stdout",
@@ -680,7 +685,7 @@ int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char 
 		}
 		k->thr_started = true;
 		continue;
-fail_q:
+	fail_q:
 		ng_queue_destroy(&k->q);
 		free_sink(k);
 		s->n = i;
@@ -689,7 +694,8 @@ fail_q:
 	r = start_thread(&s->reporter, reporter_main, s);
 	if (r) {
 		r = -r;
-		snprintf(err, errlen, "cannot start the sink drop reporter thread: %s", strerror(-r));
+		snprintf(err, errlen, "cannot start the sink drop reporter thread: %s",
+			 strerror(-r));
 		goto fail;
 	}
 	s->reporter_started = true;
@@ -830,17 +836,17 @@ int ng_sinks_get_stats(struct ng_sinks *s, size_t i, struct ng_sink_stats *st)
 		return -ENOENT;
 	struct sink *k = &s->v[i];
 	*st = (struct ng_sink_stats){
-		.spec = k->spec,
-		.queued = atomic_load(&k->queued),
-		.written = atomic_load(&k->written),
-		.dropped = atomic_load(&k->dropped),
-		.dropped_alerts = atomic_load(&k->dropped_alerts),
-		.lost = atomic_load(&k->lost),
-		.reconnects = atomic_load(&k->reconnects),
-		.errors = atomic_load(&k->errors),
-		.resent = atomic_load(&k->resent),
-		.pending = ng_queue_len(&k->q),
-		.last_error = atomic_load(&k->last_error),
+	    .spec = k->spec,
+	    .queued = atomic_load(&k->queued),
+	    .written = atomic_load(&k->written),
+	    .dropped = atomic_load(&k->dropped),
+	    .dropped_alerts = atomic_load(&k->dropped_alerts),
+	    .lost = atomic_load(&k->lost),
+	    .reconnects = atomic_load(&k->reconnects),
+	    .errors = atomic_load(&k->errors),
+	    .resent = atomic_load(&k->resent),
+	    .pending = ng_queue_len(&k->q),
+	    .last_error = atomic_load(&k->last_error),
 	};
 	return 0;
 }
@@ -855,7 +861,8 @@ void ng_sinks_print_stats(struct ng_sinks *s, FILE *out)
 			" dropped_alerts=%" PRIu64 " lost=%" PRIu64 " reconnects=%" PRIu64
 			" resent=%" PRIu64 " errors=%" PRIu64 " pending=%" PRIu64 "%s%s\n",
 			st.spec, st.queued, st.written, st.dropped, st.dropped_alerts, st.lost,
-			st.reconnects, st.resent, st.errors, st.pending, st.last_error ? " last_error=" : "",
+			st.reconnects, st.resent, st.errors, st.pending,
+			st.last_error ? " last_error=" : "",
 			st.last_error ? strerror(st.last_error) : "");
 	}
 }

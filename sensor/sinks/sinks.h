@@ -26,11 +26,11 @@ struct ng_sinks;
 struct ng_sinks_opts {
 	const char *const *specs; /* --output values; none = "stdout" */
 	size_t nspecs;
-	enum ng_format format; /* --format, for stdout and file sinks */
-	const char *hostname;  /* NULL = gethostname() */
+	enum ng_format format;	     /* --format, for stdout and file sinks */
+	const char *hostname;	     /* NULL = gethostname() */
 	const char *syslog_facility; /* syslog facility name; NULL = "authpriv" */
 	const char *syslog_socket;   /* local syslog socket; NULL = "/dev/log" */
-	size_t queue_len;            /* records per sink queue; 0 = NG_SINK_QUEUE_LEN */
+	size_t queue_len;	     /* records per sink queue; 0 = NG_SINK_QUEUE_LEN */
 };
 
 #define NG_SINK_QUEUE_LEN 4096
@@ -60,16 +60,16 @@ void ng_sinks_print_stats(struct ng_sinks *s, FILE *out);
 
 struct ng_sink_stats {
 	const char *spec;
-	uint64_t queued;     /* records accepted into the queue */
-	uint64_t written;    /* records written to the file or socket; TCP: acknowledged by the peer */
-	uint64_t dropped;    /* records refused because the queue was full (alerts + events) */
+	uint64_t queued;  /* records accepted into the queue */
+	uint64_t written; /* records written to the file or socket; TCP: acknowledged by the peer */
+	uint64_t dropped; /* records refused because the queue was full (alerts + events) */
 	uint64_t dropped_alerts;
-	uint64_t lost;       /* records abandoned at shutdown, or refused by a UDP peer */
+	uint64_t lost; /* records abandoned at shutdown, or refused by a UDP peer */
 	uint64_t reconnects;
-	uint64_t resent;     /* TCP records sent again after a connection broke before their ack */
-	uint64_t errors;     /* failed connects, sends and writes */
-	uint64_t pending;    /* records in the queue now */
-	int last_error;      /* errno of the last failure, 0 if none */
+	uint64_t resent;  /* TCP records sent again after a connection broke before their ack */
+	uint64_t errors;  /* failed connects, sends and writes */
+	uint64_t pending; /* records in the queue now */
+	int last_error;	  /* errno of the last failure, 0 if none */
 };
 /* Counters of sink i (in --output order). Returns 0 or -ENOENT. */
 int ng_sinks_get_stats(struct ng_sinks *s, size_t i, struct ng_sink_stats *st);

@@ -89,8 +89,8 @@ static int open_stdout(struct ng_conn *c)
 static int connect_inet(struct ng_conn *c, int timeout_ms)
 {
 	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = c->tr == NG_TR_TCP ? SOCK_STREAM : SOCK_DGRAM,
+	    .ai_family = AF_UNSPEC,
+	    .ai_socktype = c->tr == NG_TR_TCP ? SOCK_STREAM : SOCK_DGRAM,
 	};
 	struct addrinfo *res;
 	int gr = getaddrinfo(c->host, c->port, &hints, &res);
@@ -124,7 +124,7 @@ static int connect_inet(struct ng_conn *c, int timeout_ms)
 		}
 		err = -errno;
 		if (err == -EINPROGRESS) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
 			int pr = poll(&p, 1, timeout_ms);
 			int soerr = 0;
 			socklen_t sl = sizeof(soerr);
@@ -152,7 +152,7 @@ int ng_conn_open(struct ng_conn *c, int timeout_ms)
 		c->own_fd = true;
 		return c->fd < 0 ? c->fd : 0;
 	case NG_TR_UNIX: {
-		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		if (strlen(c->path) >= sizeof(sa.sun_path))
 			return -ENAMETOOLONG;
 		strcpy(sa.sun_path, c->path);
@@ -188,7 +188,7 @@ bool ng_conn_peer_closed(struct ng_conn *c)
 	if (c->tr != NG_TR_TCP || c->fd < 0)
 		return false;
 	/* A syslog collector never sends: a readable socket means EOF or an error. */
-	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+	struct pollfd p = {.fd = c->fd, .events = POLLIN | POLLRDHUP};
 	return poll(&p, 1, 0) == 1 && p.revents;
 }
 
@@ -206,13 +206,12 @@ int ng_conn_reopen(struct ng_conn *c)
 	return 0;
 }
 
-static int send_stream(struct ng_conn *c, const char *rec, size_t len, size_t *off,
-		       int timeout_ms)
+static int send_stream(struct ng_conn *c, const char *rec, size_t len, size_t *off, int timeout_ms)
 {
 	while (*off < len) {
 		size_t want = len - *off;
 		ssize_t n;
-		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 		switch (c->out_kind) {
 		case NG_OUT_SOCKET:
 			n = send(c->fd, rec + *off, want, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -244,7 +243,7 @@ static int send_stream(struct ng_conn *c, const char *rec, size_t len, size_t *o
 /* After the peer refused a datagram, wait briefly for the ICMP error of this one. */
 static int udp_confirm(struct ng_conn *c, int timeout_ms)
 {
-	struct pollfd p = { .fd = c->fd, .events = 0 };
+	struct pollfd p = {.fd = c->fd, .events = 0};
 	int pr = poll(&p, 1, timeout_ms);
 	if (pr == 1 && (p.revents & POLLERR)) {
 		int soerr = 0;
@@ -306,7 +305,7 @@ int ng_conn_send(struct ng_conn *c, const char *rec, size_t len, size_t *off, in
 		}
 		if (e != EAGAIN && e != ENOBUFS)
 			return -e;
-		struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+		struct pollfd p = {.fd = c->fd, .events = POLLOUT};
 		int pr = poll(&p, 1, timeout_ms);
 		if (pr == 0)
 			return -EAGAIN;

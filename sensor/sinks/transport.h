@@ -21,20 +21,20 @@ enum ng_transport {
 
 /* How a stdout sink writes without blocking past its timeout. */
 enum ng_out_kind {
-	NG_OUT_FILE,     /* regular file or /dev/null: plain write(2) */
+	NG_OUT_FILE,	 /* regular file or /dev/null: plain write(2) */
 	NG_OUT_NONBLOCK, /* pipe or terminal reopened with O_NONBLOCK */
-	NG_OUT_SOCKET,   /* send(2) with MSG_DONTWAIT */
-	NG_OUT_POLLED,   /* pipe that could not be reopened: poll, then ≤ PIPE_BUF */
+	NG_OUT_SOCKET,	 /* send(2) with MSG_DONTWAIT */
+	NG_OUT_POLLED,	 /* pipe that could not be reopened: poll, then ≤ PIPE_BUF */
 };
 
 struct ng_conn {
 	enum ng_transport tr;
-	int fd;         /* -1 when not connected */
-	char *host;     /* UDP, TCP */
-	char *port;     /* UDP, TCP */
-	char *path;     /* UNIX socket path, or the file path for NG_TR_STREAM (NULL = stdout) */
-	bool own_fd;    /* false for stdout */
-	bool suspect;   /* UDP: the peer refused a datagram; confirm the next one */
+	int fd;	      /* -1 when not connected */
+	char *host;   /* UDP, TCP */
+	char *port;   /* UDP, TCP */
+	char *path;   /* UNIX socket path, or the file path for NG_TR_STREAM (NULL = stdout) */
+	bool own_fd;  /* false for stdout */
+	bool suspect; /* UDP: the peer refused a datagram; confirm the next one */
 	enum ng_out_kind out_kind; /* NG_TR_STREAM */
 };
 

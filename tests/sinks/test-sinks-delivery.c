@@ -39,9 +39,13 @@ static struct ng_alert alert(void)
 	memset(evt.cmdline, 'c', 800);
 	ng_event_set(&evt, NG_F_PROC_PID);
 	ng_event_set(&evt, NG_F_PROC_CMDLINE);
-	return (struct ng_alert){ .time_ns = evt.time_ns, .source = "numaguard", .rule = "r",
-				  .rule_id = "NG-1", .priority = NG_PRIO_WARNING, .output = "o",
-				  .evt = &evt };
+	return (struct ng_alert){.time_ns = evt.time_ns,
+				 .source = "numaguard",
+				 .rule = "r",
+				 .rule_id = "NG-1",
+				 .priority = NG_PRIO_WARNING,
+				 .output = "o",
+				 .evt = &evt};
 }
 
 #define CHECK(c)                                                                                   \
@@ -60,7 +64,7 @@ static int stalled_stdout_child(void)
 {
 	struct ng_sinks *s;
 	char err[256];
-	struct ng_sinks_opts o = { .hostname = "h", .queue_len = 16 };
+	struct ng_sinks_opts o = {.hostname = "h", .queue_len = 16};
 	CHECK(ng_sinks_open(&s, &o, err, sizeof(err)) == 0);
 
 	struct ng_alert a = alert();
@@ -117,7 +121,7 @@ static void stalled_stdout_never_blocks(void **state)
 		CHECK(pipe(p) == 0);
 		/* Fill the pipe, so the first write of the sink blocks; p[0] is never read. */
 		CHECK(fcntl(p[1], F_SETFL, O_NONBLOCK) == 0);
-		char junk[4096] = { 0 };
+		char junk[4096] = {0};
 		while (write(p[1], junk, sizeof(junk)) > 0)
 			;
 		CHECK(errno == EAGAIN);
@@ -136,16 +140,16 @@ static void drain_counts_what_a_dead_receiver_lost(void **state)
 {
 	/* A loopback port with nothing listening: every connect is refused. */
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
 	char spec[64];
 	snprintf(spec, sizeof(spec), "cef+tcp://127.0.0.1:%d", ntohs(sa.sin_port));
-	const char *specs[] = { spec };
+	const char *specs[] = {spec};
 	struct ng_sinks *s;
 	char err[256];
-	struct ng_sinks_opts o = { .specs = specs, .nspecs = 1, .hostname = "h" };
+	struct ng_sinks_opts o = {.specs = specs, .nspecs = 1, .hostname = "h"};
 	assert_int_equal(ng_sinks_open(&s, &o, err, sizeof(err)), 0);
 	struct ng_alert a = alert();
 	for (int i = 0; i < 3; i++)
@@ -168,8 +172,8 @@ static void drain_counts_what_a_dead_receiver_lost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(stalled_stdout_never_blocks),
-		cmocka_unit_test(drain_counts_what_a_dead_receiver_lost),
+	    cmocka_unit_test(stalled_stdout_never_blocks),
+	    cmocka_unit_test(drain_counts_what_a_dead_receiver_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

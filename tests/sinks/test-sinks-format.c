@@ -17,12 +17,12 @@
 #include "sinks/queue.h"
 #include "sinks/sinks.h"
 
-static const struct ng_fmt_ctx ctx = { .hostname = "host1", .facility = 10, .pid = 77 };
+static const struct ng_fmt_ctx ctx = {.hostname = "host1", .facility = 10, .pid = 77};
 
 static struct ng_event evt;
-static const enum ng_field_id fields[] = { NG_F_PROC_NAME, NG_F_PROC_PID, NG_F_CONTAINER_ID,
-					   NG_F_MPOL_NODES };
-static const char *const tags[] = { "numa", "t\"ag" };
+static const enum ng_field_id fields[] = {NG_F_PROC_NAME, NG_F_PROC_PID, NG_F_CONTAINER_ID,
+					  NG_F_MPOL_NODES};
+static const char *const tags[] = {"numa", "t\"ag"};
 
 static struct ng_alert make_alert(const char *output)
 {
@@ -36,10 +36,19 @@ static struct ng_alert make_alert(const char *output)
 	ng_event_set(&evt, NG_F_PROC_PID);
 	ng_event_set(&evt, NG_F_MPOL_NODES);
 	return (struct ng_alert){
-		.seq = 9, .time_ns = evt.time_ns, .source = "numaguard", .rule = "R|1",
-		.rule_id = "NG-0001", .rule_version = 2, .priority = NG_PRIO_WARNING,
-		.tags = tags, .ntags = 2, .output = output, .evt = &evt, .fields = fields,
-		.nfields = 4,
+	    .seq = 9,
+	    .time_ns = evt.time_ns,
+	    .source = "numaguard",
+	    .rule = "R|1",
+	    .rule_id = "NG-0001",
+	    .rule_version = 2,
+	    .priority = NG_PRIO_WARNING,
+	    .tags = tags,
+	    .ntags = 2,
+	    .output = output,
+	    .evt = &evt,
+	    .fields = fields,
+	    .nfields = 4,
 	};
 }
 
@@ -48,28 +57,32 @@ static void alert_json_shape(void **state)
 	struct ng_alert a = make_alert("out\n\"x\"");
 	a.suppressed = 3;
 	a.action = NG_ACTION_WOULD_KILL;
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	ng_fmt_alert_json(&b, &a, &ctx);
 	assert_string_equal(
-		ng_buf_cstr(&b),
-		"{\"time\":\"2026-11-28T02:21:59.123456789Z\",\"rule\":\"R|1\",\"rule_id\":"
-		"\"NG-0001\",\"rule_version\":2,\"priority\":\"Warning\",\"output\":"
-		"\"out\\u000a\\\"x\\\"\",\"output_fields\":{\"proc.name\":\"a\\\"b]c|d=e\","
-		"\"proc.pid\":42,\"container.id\":null,\"mpol.nodes\":[0,3]},\"tags\":[\"numa\","
-		"\"t\\\"ag\"],\"hostname\":\"host1\",\"source\":\"numaguard\",\"seq\":9,"
-		"\"suppressed\":3,\"action\":\"would kill\"}");
+	    ng_buf_cstr(&b),
+	    "{\"time\":\"2026-11-28T02:21:59.123456789Z\",\"rule\":\"R|1\",\"rule_id\":"
+	    "\"NG-0001\",\"rule_version\":2,\"priority\":\"Warning\",\"output\":"
+	    "\"out\\u000a\\\"x\\\"\",\"output_fields\":{\"proc.name\":\"a\\\"b]c|d=e\","
+	    "\"proc.pid\":42,\"container.id\":null,\"mpol.nodes\":[0,3]},\"tags\":[\"numa\","
+	    "\"t\\\"ag\"],\"hostname\":\"host1\",\"source\":\"numaguard\",\"seq\":9,"
+	    "\"suppressed\":3,\"action\":\"would kill\"}");
 	ng_buf_free(&b);
 }
 
 static void alert_json_internal_extras(void **state)
 {
-	struct ng_alert a = { .seq = 1, .source = "internal", .rule = "numaguard internal: sink drops",
-			      .rule_id = "", .priority = NG_PRIO_ERROR, .output = "x" };
-	const struct ng_fmt_kv kv[] = { { "sink", "stdout" }, { "dropped_alerts", "5" } };
+	struct ng_alert a = {.seq = 1,
+			     .source = "internal",
+			     .rule = "numaguard internal: sink drops",
+			     .rule_id = "",
+			     .priority = NG_PRIO_ERROR,
+			     .output = "x"};
+	const struct ng_fmt_kv kv[] = {{"sink", "stdout"}, {"dropped_alerts", "5"}};
 	struct ng_fmt_ctx c = ctx;
 	c.extra = kv;
 	c.nextra = 2;
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	ng_fmt_alert_json(&b, &a, &c);
 	assert_non_null(strstr(ng_buf_cstr(&b),
 			       "\"output_fields\":{\"sink\":\"stdout\",\"dropped_alerts\":\"5\"}"));
@@ -79,7 +92,7 @@ static void alert_json_internal_extras(void **state)
 
 static void text_escape_is_one_line_and_reversible(void **state)
 {
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	const char in[] = "a\\b\nc\rd\te\x01\x7f\xff\xc3\xa9";
 	ng_fmt_text_escape(&b, in, sizeof(in) - 1);
 	assert_string_equal(ng_buf_cstr(&b), "a\\\\b\\nc\\rd\\te\\x01\\x7f\\xff\xc3\xa9");
@@ -87,14 +100,15 @@ static void text_escape_is_one_line_and_reversible(void **state)
 
 	struct ng_alert a = make_alert("evil\nFAKE: Emergency forged");
 	ng_fmt_alert_text(&b, &a, &ctx);
-	assert_string_equal(ng_buf_cstr(&b), "2026-11-28T02:21:59.123456789Z: Warning "
-					     "evil\\nFAKE: Emergency forged (rule_id=NG-0001 seq=9)");
+	assert_string_equal(ng_buf_cstr(&b),
+			    "2026-11-28T02:21:59.123456789Z: Warning "
+			    "evil\\nFAKE: Emergency forged (rule_id=NG-0001 seq=9)");
 	ng_buf_free(&b);
 }
 
 static void sd_escape_and_limit(void **state)
 {
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	const char in[] = "a\"b\\c]d\xff";
 	assert_int_equal(ng_fmt_sd_escape(&b, in, sizeof(in) - 1, SIZE_MAX), sizeof(in) - 1);
 	assert_string_equal(ng_buf_cstr(&b), "a\\\"b\\\\c\\]d\xef\xbf\xbd");
@@ -110,7 +124,7 @@ static void sd_escape_and_limit(void **state)
 
 static void syslog_header_fields(void **state)
 {
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	struct ng_fmt_ctx c = ctx;
 	c.hostname = "bad host";
 	ng_fmt_syslog_header(&b, NG_PRIO_WARNING, "id with space and more than 32 chars!!!",
@@ -129,7 +143,7 @@ static void syslog_header_fields(void **state)
 static void syslog_record_sd_and_msg(void **state)
 {
 	struct ng_alert a = make_alert("MPOL_BIND by a\"b]c\nline2 \xff");
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	ng_fmt_alert_syslog(&b, &a, &ctx);
 	const char *r = ng_buf_cstr(&b);
 	assert_non_null(strstr(r, " NG-0001 [numaguard@32473 rule_id=\"NG-0001\" "
@@ -157,7 +171,7 @@ static void syslog_record_respects_length_limit(void **state)
 	for (size_t lim = 480; lim <= 8192; lim *= 2) {
 		struct ng_fmt_ctx c = ctx;
 		c.max_len = lim;
-		struct ng_buf b = { 0 };
+		struct ng_buf b = {0};
 		ng_fmt_alert_syslog(&b, &a, &c);
 		assert_true(b.len <= lim);
 		const char *r = ng_buf_cstr(&b);
@@ -173,7 +187,7 @@ static void syslog_record_respects_length_limit(void **state)
 
 static void cef_escapes_and_severity(void **state)
 {
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	ng_fmt_cef_header_escape(&b, "a|b\\c\nd", 7, SIZE_MAX);
 	assert_string_equal(ng_buf_cstr(&b), "a\\|b\\\\c d");
 	ng_buf_reset(&b);
@@ -184,7 +198,7 @@ static void cef_escapes_and_severity(void **state)
 	assert_int_equal(ng_fmt_cef_ext_escape(&b, "a=b", 3, 2), 1);
 	ng_buf_free(&b);
 
-	static const int want[8] = { 10, 9, 8, 7, 6, 4, 3, 0 };
+	static const int want[8] = {10, 9, 8, 7, 6, 4, 3, 0};
 	for (int p = 0; p < 8; p++)
 		assert_int_equal(ng_fmt_cef_severity((enum ng_priority)p), want[p]);
 }
@@ -192,13 +206,18 @@ static void cef_escapes_and_severity(void **state)
 static void cef_record(void **state)
 {
 	struct ng_alert a = make_alert("x=1 \\ y\nz");
-	struct ng_buf b = { 0 };
+	struct ng_buf b = {0};
 	ng_fmt_alert_cef(&b, &a, &ctx);
 	const char *r = ng_buf_cstr(&b);
-	assert_true(strncmp(r, "CEF:0|numaguard|numaguard|" NUMAGUARD_VERSION "|NG-0001|R\\|1|6|rt=1795832519123 "
-			       "dvchost=host1 externalId=9 cat=numaguard spid=42 sproc=a\"b]c|d\\=e ",
-			    strlen("CEF:0|numaguard|numaguard|" NUMAGUARD_VERSION "|NG-0001|R\\|1|6|rt=1795832519123 "
-				   "dvchost=host1 externalId=9 cat=numaguard spid=42 sproc=a\"b]c|d\\=e ")) == 0);
+	assert_true(
+	    strncmp(
+		r,
+		"CEF:0|numaguard|numaguard|" NUMAGUARD_VERSION "|NG-0001|R\\|1|6|rt=1795832519123 "
+		"dvchost=host1 externalId=9 cat=numaguard spid=42 sproc=a\"b]c|d\\=e ",
+		strlen("CEF:0|numaguard|numaguard|" NUMAGUARD_VERSION
+		       "|NG-0001|R\\|1|6|rt=1795832519123 "
+		       "dvchost=host1 externalId=9 cat=numaguard spid=42 sproc=a\"b]c|d\\=e ")) ==
+	    0);
 	assert_non_null(strstr(r, " msg=x\\=1 \\\\ y\\nz"));
 	assert_null(strchr(r, '\n'));
 	ng_buf_reset(&b);
@@ -238,22 +257,25 @@ static void bad_specs_are_named(void **state)
 		const char *spec;
 		int err;
 	} cases[] = {
-		{ "http://siem:8080", -ENOTSUP },    { "https://siem", -ENOTSUP },
-		{ "syslog+udp://nohostport", -EINVAL }, { "cef+tcp://h:99999", -EINVAL },
-		{ "kafka://x", -EINVAL },		{ "file:", -EINVAL },
+	    {"http://siem:8080", -ENOTSUP},
+	    {"https://siem", -ENOTSUP},
+	    {"syslog+udp://nohostport", -EINVAL},
+	    {"cef+tcp://h:99999", -EINVAL},
+	    {"kafka://x", -EINVAL},
+	    {"file:", -EINVAL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ng_sinks *s = NULL;
 		char err[512] = "";
-		struct ng_sinks_opts o = { .specs = &cases[i].spec, .nspecs = 1 };
+		struct ng_sinks_opts o = {.specs = &cases[i].spec, .nspecs = 1};
 		assert_int_equal(ng_sinks_open(&s, &o, err, sizeof(err)), cases[i].err);
 		assert_non_null(strstr(err, cases[i].spec));
 	}
 	const char *spec = "syslog";
 	struct ng_sinks *s = NULL;
 	char err[512] = "";
-	struct ng_sinks_opts o = { .specs = &spec, .nspecs = 1,
-				   .syslog_socket = "/nonexistent/numaguard-log" };
+	struct ng_sinks_opts o = {
+	    .specs = &spec, .nspecs = 1, .syslog_socket = "/nonexistent/numaguard-log"};
 	assert_true(ng_sinks_open(&s, &o, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "/nonexistent/numaguard-log"));
 	o.syslog_socket = NULL;
@@ -270,10 +292,10 @@ static void file_sink_seq_mode_and_reopen(void **state)
 	snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
 	snprintf(rotated, sizeof(rotated), "%s/alerts.jsonl.1", dir);
 	snprintf(spec, sizeof(spec), "file:%s", path);
-	const char *specs[] = { spec };
+	const char *specs[] = {spec};
 	struct ng_sinks *s;
 	char err[512];
-	struct ng_sinks_opts o = { .specs = specs, .nspecs = 1, .hostname = "h" };
+	struct ng_sinks_opts o = {.specs = specs, .nspecs = 1, .hostname = "h"};
 	assert_int_equal(ng_sinks_open(&s, &o, err, sizeof(err)), 0);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
@@ -325,9 +347,10 @@ static void config_loads_and_reports_positions(void **state)
 	char path[] = "/tmp/ng-config-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
-	const char ok[] = "outputs:\n  - stdout\n  - syslog+tcp://siem:6514\nformat: text\n"
-			  "rules: /etc/numaguard/extra.yaml\nall_events: true\nstats_interval: 2.5\n"
-			  "syslog_facility: local3\nsyslog_socket: /run/log.sock\nqueue_len: 128\n";
+	const char ok[] =
+	    "outputs:\n  - stdout\n  - syslog+tcp://siem:6514\nformat: text\n"
+	    "rules: /etc/numaguard/extra.yaml\nall_events: true\nstats_interval: 2.5\n"
+	    "syslog_facility: local3\nsyslog_socket: /run/log.sock\nqueue_len: 128\n";
 	assert_int_equal(write(fd, ok, sizeof(ok) - 1), (ssize_t)(sizeof(ok) - 1));
 	struct ng_config cfg;
 	char err[512];
@@ -341,7 +364,7 @@ static void config_loads_and_reports_positions(void **state)
 	assert_int_equal(cfg.no_default_rules, -1);
 	assert_true(cfg.stats_interval == 2.5);
 	assert_int_equal(cfg.queue_len, 128);
-	struct ng_sinks_opts so = { 0 };
+	struct ng_sinks_opts so = {0};
 	ng_config_apply_sinks(&cfg, &so);
 	assert_string_equal(so.syslog_facility, "local3");
 	assert_string_equal(so.syslog_socket, "/run/log.sock");
@@ -350,12 +373,12 @@ static void config_loads_and_reports_positions(void **state)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{ "format: json\nbogus_key: 1\n", ":2:1: unknown key 'bogus_key'" },
-		{ "format: xml\n", ":1:9: 'format' must be json or text" },
-		{ "syslog_facility: nope\n", ":1:18: unknown syslog_facility 'nope'" },
-		{ "all_events: maybe\n", ":1:13: 'all_events' must be true or false" },
-		{ "outputs: [a, [b]]\n", ":1:14: 'outputs' items must be strings" },
-		{ "outputs: [\n", ":2:1: " },
+	    {"format: json\nbogus_key: 1\n", ":2:1: unknown key 'bogus_key'"},
+	    {"format: xml\n", ":1:9: 'format' must be json or text"},
+	    {"syslog_facility: nope\n", ":1:18: unknown syslog_facility 'nope'"},
+	    {"all_events: maybe\n", ":1:13: 'all_events' must be true or false"},
+	    {"outputs: [a, [b]]\n", ":1:14: 'outputs' items must be strings"},
+	    {"outputs: [\n", ":2:1: "},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ftruncate(fd, 0), 0);
@@ -375,19 +398,19 @@ static void config_loads_and_reports_positions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(alert_json_shape),
-		cmocka_unit_test(alert_json_internal_extras),
-		cmocka_unit_test(text_escape_is_one_line_and_reversible),
-		cmocka_unit_test(sd_escape_and_limit),
-		cmocka_unit_test(syslog_header_fields),
-		cmocka_unit_test(syslog_record_sd_and_msg),
-		cmocka_unit_test(syslog_record_respects_length_limit),
-		cmocka_unit_test(cef_escapes_and_severity),
-		cmocka_unit_test(cef_record),
-		cmocka_unit_test(queue_is_bounded),
-		cmocka_unit_test(bad_specs_are_named),
-		cmocka_unit_test(file_sink_seq_mode_and_reopen),
-		cmocka_unit_test(config_loads_and_reports_positions),
+	    cmocka_unit_test(alert_json_shape),
+	    cmocka_unit_test(alert_json_internal_extras),
+	    cmocka_unit_test(text_escape_is_one_line_and_reversible),
+	    cmocka_unit_test(sd_escape_and_limit),
+	    cmocka_unit_test(syslog_header_fields),
+	    cmocka_unit_test(syslog_record_sd_and_msg),
+	    cmocka_unit_test(syslog_record_respects_length_limit),
+	    cmocka_unit_test(cef_escapes_and_severity),
+	    cmocka_unit_test(cef_record),
+	    cmocka_unit_test(queue_is_bounded),
+	    cmocka_unit_test(bad_specs_are_named),
+	    cmocka_unit_test(file_sink_seq_mode_and_reopen),
+	    cmocka_unit_test(config_loads_and_reports_positions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,7 +46,7 @@ static char sock_path[128], out_path[128];
 static int free_port(int type)
 {
 	int fd = socket(AF_INET, type, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof(sa);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
@@ -58,8 +58,9 @@ static int free_port(int type)
 static bool tcp_ready(int port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
@@ -179,12 +180,26 @@ static char *json_unescape(const char *s, size_t *len)
 		}
 		s++;
 		switch (*s) {
-		case 'n': o[n++] = '\n'; break;
-		case 'r': o[n++] = '\r'; break;
-		case 't': o[n++] = '\t'; break;
-		case 'b': o[n++] = '\b'; break;
-		case 'f': o[n++] = '\f'; break;
-		case '"': case '\\': case '/': o[n++] = *s; break;
+		case 'n':
+			o[n++] = '\n';
+			break;
+		case 'r':
+			o[n++] = '\r';
+			break;
+		case 't':
+			o[n++] = '\t';
+			break;
+		case 'b':
+			o[n++] = '\b';
+			break;
+		case 'f':
+			o[n++] = '\f';
+			break;
+		case '"':
+		case '\\':
+		case '/':
+			o[n++] = *s;
+			break;
 		case 'u': {
 			unsigned cp, lo;
 			if (!hex4(s + 1, &cp))
@@ -395,7 +410,7 @@ static bool parse_cef(const char *s, const char *end, struct parsed *p)
 				ve--;
 			if (ve <= eqs[i] + 1)
 				return false; /* two '=' in one value: one was not escaped */
-			ve--;              /* the separating space */
+			ve--;		      /* the separating space */
 		}
 		if (p->np == sizeof(p->p) / sizeof(p->p[0]))
 			return false;
@@ -440,20 +455,20 @@ struct hostile {
 static char long_exe[1024], long_cmd[1024], long_cg[1024], long_out[3001];
 
 static struct hostile cases[] = {
-	{ "a\"b]c\\d", "/tmp/x]\" y=z|w\\", "sh -c \"echo ]\"\n<13>1 2026-01-01T00:00:00Z forged x - - - no",
-	  "/sys/fs/cgroup/a|b=c\\d]e f=g", "evil \"]\n<11>1 forged - CEF:0|x|y|z|1|n|10|msg=forged",
-	  NULL, NULL, NULL, NULL, NULL },
-	{ "\xff\xfe", "/bin/\xc3\x28ok", "caf\xc3\xa9 \xed\xa0\x80", "/c\x80", "bad \xf8 utf8",
-	  REPL REPL, "/bin/" REPL "(ok", "caf\xc3\xa9 " REPL REPL REPL, "/c" REPL,
-	  "bad " REPL " utf8" },
-	{ "\t\r\x01\x7f", "\\\\\\", "a=b c=d \\n", "]]]]", "\r\n\t|\\=]\"", NULL, NULL, NULL, NULL,
-	  NULL },
-	{ "longname_15ch", long_exe, long_cmd, long_cg, long_out, NULL, NULL, NULL, NULL, NULL },
+    {"a\"b]c\\d", "/tmp/x]\" y=z|w\\",
+     "sh -c \"echo ]\"\n<13>1 2026-01-01T00:00:00Z forged x - - - no",
+     "/sys/fs/cgroup/a|b=c\\d]e f=g", "evil \"]\n<11>1 forged - CEF:0|x|y|z|1|n|10|msg=forged",
+     NULL, NULL, NULL, NULL, NULL},
+    {"\xff\xfe", "/bin/\xc3\x28ok", "caf\xc3\xa9 \xed\xa0\x80", "/c\x80", "bad \xf8 utf8",
+     REPL REPL, "/bin/" REPL "(ok", "caf\xc3\xa9 " REPL REPL REPL, "/c" REPL, "bad " REPL " utf8"},
+    {"\t\r\x01\x7f", "\\\\\\", "a=b c=d \\n", "]]]]", "\r\n\t|\\=]\"", NULL, NULL, NULL, NULL,
+     NULL},
+    {"longname_15ch", long_exe, long_cmd, long_cg, long_out, NULL, NULL, NULL, NULL, NULL},
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
 static struct ng_event events[NCASES];
-static const enum ng_field_id out_fields[] = { NG_F_PROC_NAME, NG_F_CONTAINER_CGROUP };
+static const enum ng_field_id out_fields[] = {NG_F_PROC_NAME, NG_F_CONTAINER_CGROUP};
 
 static void make_cases(void)
 {
@@ -484,10 +499,9 @@ static void make_cases(void)
 		snprintf(e->cgroup, sizeof(e->cgroup), "%s", h->cgroup);
 		e->mode = 2;
 		ng_nodes_set(&e->nodes, 1);
-		static const enum ng_field_id set[] = { NG_F_PROC_PID, NG_F_PROC_NAME,
-							NG_F_PROC_EXEPATH, NG_F_PROC_CMDLINE,
-							NG_F_CONTAINER_CGROUP, NG_F_MPOL_MODE,
-							NG_F_MPOL_NODES };
+		static const enum ng_field_id set[] = {
+		    NG_F_PROC_PID,	   NG_F_PROC_NAME, NG_F_PROC_EXEPATH, NG_F_PROC_CMDLINE,
+		    NG_F_CONTAINER_CGROUP, NG_F_MPOL_MODE, NG_F_MPOL_NODES};
 		for (size_t j = 0; j < sizeof(set) / sizeof(set[0]); j++)
 			ng_event_set(e, set[j]);
 	}
@@ -496,9 +510,16 @@ static void make_cases(void)
 static struct ng_alert hostile_alert(size_t i)
 {
 	return (struct ng_alert){
-		.time_ns = events[i].time_ns, .source = "numaguard", .rule = "Hostile | rule = \\ test",
-		.rule_id = "NG-9999", .rule_version = 1, .priority = NG_PRIO_CRITICAL,
-		.output = cases[i].output, .evt = &events[i], .fields = out_fields, .nfields = 2,
+	    .time_ns = events[i].time_ns,
+	    .source = "numaguard",
+	    .rule = "Hostile | rule = \\ test",
+	    .rule_id = "NG-9999",
+	    .rule_version = 1,
+	    .priority = NG_PRIO_CRITICAL,
+	    .output = cases[i].output,
+	    .evt = &events[i],
+	    .fields = out_fields,
+	    .nfields = 2,
 	};
 }
 
@@ -511,21 +532,22 @@ static void check_value(const char *what, const char *input, const char *got, si
 		return;
 	if (may_truncate && gotlen < wl && memcmp(got, want, gotlen) == 0)
 		return;
-	fail_msg("%s: %s differs: got %zu bytes '%.*s', want %zu bytes '%.80s'", input, what, gotlen,
-		 (int)(gotlen > 80 ? 80 : gotlen), got, wl, want);
+	fail_msg("%s: %s differs: got %zu bytes '%.*s', want %zu bytes '%.80s'", input, what,
+		 gotlen, (int)(gotlen > 80 ? 80 : gotlen), got, wl, want);
 }
 
 /* Check every record of one input; returns how many there were. */
 static size_t check_input(const struct rec *v, size_t n, const char *input, bool cef, size_t limit)
 {
-	bool seen[NCASES] = { false };
+	bool seen[NCASES] = {false};
 	size_t count = 0;
 	for (size_t r = 0; r < n; r++) {
 		if (strcmp(v[r].input, input) != 0)
 			continue;
 		count++;
 		if (v[r].len > limit)
-			fail_msg("%s: record of %zu octets exceeds the %zu limit", input, v[r].len, limit);
+			fail_msg("%s: record of %zu octets exceeds the %zu limit", input, v[r].len,
+				 limit);
 		struct parsed p;
 		const char *msg = parse_syslog(v[r].raw, v[r].len, &p);
 		if (!msg)
@@ -609,11 +631,11 @@ static void hostile_values_survive_every_transport(void **state)
 	snprintf(u2, sizeof(u2), "cef+udp://127.0.0.1:%d", port_udp2);
 	snprintf(t1, sizeof(t1), "syslog+tcp://127.0.0.1:%d", port_tcp1);
 	snprintf(t2, sizeof(t2), "cef+tcp://[::ffff:127.0.0.1]:%d", port_tcp2);
-	const char *specs[] = { u1, u2, t1, t2, "syslog" };
+	const char *specs[] = {u1, u2, t1, t2, "syslog"};
 	struct ng_sinks *s;
 	char err[512];
-	struct ng_sinks_opts o = { .specs = specs, .nspecs = 5, .hostname = "test-host",
-				   .syslog_socket = sock_path };
+	struct ng_sinks_opts o = {
+	    .specs = specs, .nspecs = 5, .hostname = "test-host", .syslog_socket = sock_path};
 	rs_kill();
 	rs_start();
 	if (ng_sinks_open(&s, &o, err, sizeof(err)))
@@ -625,11 +647,11 @@ static void hostile_values_survive_every_transport(void **state)
 	}
 	assert_true(ng_sinks_drain(s, 5000) == 0);
 	ng_sinks_close(s);
-	static const char *const inputs[] = { "udp1", "udp2", "tcp1", "tcp2", "imuxsock" };
+	static const char *const inputs[] = {"udp1", "udp2", "tcp1", "tcp2", "imuxsock"};
 	for (size_t i = 0; i < 5; i++)
 		if (!wait_count(inputs[i], NCASES, 5000))
-			fail_msg("%s: %zu of %zu records arrived", inputs[i], count_input(inputs[i]),
-				 NCASES);
+			fail_msg("%s: %zu of %zu records arrived", inputs[i],
+				 count_input(inputs[i]), NCASES);
 	usleep(200000); /* anything extra would have arrived by now */
 	rs_kill();
 
@@ -680,11 +702,11 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	snprintf(t1, sizeof(t1), "syslog+tcp://127.0.0.1:%d", port_tcp1);
 	snprintf(file, sizeof(file), "%s/isolated.jsonl", dir);
 	snprintf(fspec, sizeof(fspec), "file:%s", file);
-	const char *specs[] = { t1, u1, fspec };
+	const char *specs[] = {t1, u1, fspec};
 	struct ng_sinks *s;
 	char err[512];
-	struct ng_sinks_opts o = { .specs = specs, .nspecs = 3, .hostname = "test-host",
-				   .queue_len = 64 };
+	struct ng_sinks_opts o = {
+	    .specs = specs, .nspecs = 3, .hostname = "test-host", .queue_len = 64};
 	rs_kill();
 	unlink(out_path);
 	rs_start();
@@ -722,7 +744,8 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	} while (tcp.dropped == 0 && now_s() < t_end);
 	if (tcp.dropped == 0)
 		fail_msg("the TCP sink never dropped while its receiver was stopped (%" PRIu64
-			 " emitted)", emitted);
+			 " emitted)",
+			 emitted);
 
 	fprintf(stderr, "# TCP sink dropped after %" PRIu64 " alerts with its receiver stopped\n",
 		emitted);
@@ -737,9 +760,11 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	}
 	ng_sinks_get_stats(s, 1, &udp);
 	if (udp.dropped == 0)
-		fail_msg("the UDP sink never dropped while its port was closed (errors %" PRIu64 ")",
+		fail_msg("the UDP sink never dropped while its port was closed (errors %" PRIu64
+			 ")",
 			 udp.errors);
-	fprintf(stderr, "# worst emit latency: %.3f ms; UDP dropped %" PRIu64 ", errors %" PRIu64 "\n",
+	fprintf(stderr,
+		"# worst emit latency: %.3f ms; UDP dropped %" PRIu64 ", errors %" PRIu64 "\n",
 		worst * 1e3, udp.dropped, udp.errors);
 	if (worst > 0.05)
 		fail_msg("an emit call took %.1f ms while the receiver was down", worst * 1000);
@@ -856,7 +881,7 @@ static int teardown(void **state)
 
 int main(void)
 {
-	const char *cands[] = { getenv("RSYSLOGD"), "/usr/sbin/rsyslogd", "/sbin/rsyslogd" };
+	const char *cands[] = {getenv("RSYSLOGD"), "/usr/sbin/rsyslogd", "/sbin/rsyslogd"};
 	for (size_t i = 0; i < 3 && !rsyslogd[0]; i++)
 		if (cands[i] && access(cands[i], X_OK) == 0)
 			snprintf(rsyslogd, sizeof(rsyslogd), "%s", cands[i]);
@@ -866,8 +891,8 @@ int main(void)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(hostile_values_survive_every_transport),
-		cmocka_unit_test(dead_receiver_never_blocks_and_drops_are_reported),
+	    cmocka_unit_test(hostile_values_survive_every_transport),
+	    cmocka_unit_test(dead_receiver_never_blocks_and_drops_are_reported),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -702,11 +702,14 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	snprintf(t1, sizeof(t1), "syslog+tcp://127.0.0.1:%d", port_tcp1);
 	snprintf(file, sizeof(file), "%s/isolated.jsonl", dir);
 	snprintf(fspec, sizeof(fspec), "file:%s", file);
-	const char *specs[] = {t1, u1, fspec};
+	const char *specs[] = {t1, u1, fspec, "syslog"};
 	struct ng_sinks *s;
 	char err[512];
-	struct ng_sinks_opts o = {
-	    .specs = specs, .nspecs = 3, .hostname = "test-host", .queue_len = 64};
+	struct ng_sinks_opts o = {.specs = specs,
+				  .nspecs = 4,
+				  .hostname = "test-host",
+				  .queue_len = 64,
+				  .syslog_socket = sock_path};
 	rs_kill();
 	unlink(out_path);
 	rs_start();
@@ -774,14 +777,16 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	snprintf(old, sizeof(old), "%s.before", out_path);
 	rename(out_path, old);
 	rs_start();
-	bool tcp_rep = false, udp_rep = false;
-	for (int t = 0; t < 1500 && !(tcp_rep && udp_rep); t++) {
+	bool tcp_rep = false, udp_rep = false, unix_rep = false;
+	for (int t = 0; t < 1500 && !(tcp_rep && udp_rep && unix_rep); t++) {
 		usleep(20000);
 		tcp_rep = tcp_rep || internal_report_for("tcp1", t1);
 		udp_rep = udp_rep || internal_report_for("udp1", u1);
+		unix_rep = unix_rep || internal_report_for("imuxsock", "syslog");
 	}
 	assert_true(tcp_rep);
 	assert_true(udp_rep);
+	assert_true(unix_rep);
 
 	size_t before = count_input("tcp1");
 	EMIT();
@@ -794,6 +799,10 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	/* What the killed collector had not acknowledged was sent again to the new one. */
 	assert_true(tcp.resent > 0);
 	assert_true(udp.dropped > 0 && udp.errors > 0);
+	struct ng_sink_stats ux;
+	ng_sinks_get_stats(s, 3, &ux);
+	/* The local socket: a stopped daemon fills it, a killed one refuses, a new one is found. */
+	assert_true(ux.dropped > 0 && ux.reconnects >= 1);
 	/* The file sink was never held up by the dead receiver. */
 	assert_true(fst.dropped == 0 && fst.lost == 0 && fst.errors == 0);
 

@@ -172,7 +172,8 @@ static int parse_spec(struct sink *k, const char *spec, enum ng_format format,
 			 "output '%s': HTTP outputs are not supported by this build; use "
 			 "syslog+tcp:// or cef+tcp:// to a collector, or file: with a log shipper",
 			 spec);
-		return -ENOTSUP;
+		/* A spec this build cannot serve is a usage error (exit 1), like a typo. */
+		return -EINVAL;
 	}
 	snprintf(err, errlen,
 		 "output '%s': unknown output; expected stdout, file:PATH, syslog, "

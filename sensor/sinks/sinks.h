@@ -41,7 +41,9 @@ int ng_sinks_facility_parse(const char *name);
 
 /*
  * Parse every spec and open every sink. Returns 0, or a negative errno with a
- * message naming the spec and what to do in err (e.g. a missing /dev/log).
+ * message naming the spec and what to do in err: -EINVAL for a spec that does
+ * not parse or that this build does not support (http://), another errno when
+ * a local output cannot be opened (a missing /dev/log, an unwritable file).
  */
 int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char *err,
 		  size_t errlen);

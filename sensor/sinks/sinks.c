@@ -670,6 +670,16 @@ int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char 
 					    "%s: %s; start a syslog daemon (rsyslog, syslog-ng, "
 					    "systemd-journald) or set syslog_socket in the config",
 					    k->spec, k->conn.path, strerror(-r));
+				else if (r == -ENXIO)
+					snprintf(err, errlen,
+						 "output '%s': %s is a FIFO with no reader; start "
+						 "the reader first",
+						 k->spec, k->conn.path);
+				else if (r == -ELOOP)
+					snprintf(err, errlen,
+						 "output '%s': %s is a symbolic link, which an output "
+						 "file may not be; give the real path",
+						 k->spec, k->conn.path);
 				else
 					snprintf(err, errlen, "output '%s': cannot open %s: %s",
 						 k->spec, k->conn.path ? k->conn.path : "stdout",

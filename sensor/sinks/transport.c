@@ -49,8 +49,16 @@ int ng_conn_parse_hostport(const char *s, char **host, char **port)
 
 static int open_file(const char *path)
 {
-	/* 0600: alerts name processes, users and containers of the whole host. */
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	/*
+	 * 0600: alerts name processes, users and containers of the whole host.
+	 * O_NOFOLLOW: a root daemon appending to a path must not be redirected by
+	 * a symlink planted in its place (directories may still be symlinks).
+	 * O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of hanging
+	 * the start; for regular files it changes nothing.
+	 */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+				    O_NONBLOCK,
+		      0600);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -273,6 +273,23 @@ static void bad_specs_are_named(void **state)
 		if (strncmp(cases[i].spec, "http", 4) == 0)
 			assert_non_null(strstr(err, "not supported"));
 	}
+	/* A symlink planted at an output path is refused, not followed. */
+	char link[] = "/tmp/ng-sinks-link-XXXXXX";
+	int lfd = mkstemp(link);
+	assert_true(lfd >= 0);
+	close(lfd);
+	unlink(link);
+	assert_int_equal(symlink("/etc/passwd", link), 0);
+	char lspec[64];
+	snprintf(lspec, sizeof(lspec), "file:%s", link);
+	const char *lspecs[] = {lspec};
+	struct ng_sinks *ls = NULL;
+	char lerr[512] = "";
+	struct ng_sinks_opts lo = {.specs = lspecs, .nspecs = 1};
+	assert_int_equal(ng_sinks_open(&ls, &lo, lerr, sizeof(lerr)), -ELOOP);
+	assert_non_null(strstr(lerr, "symbolic link"));
+	unlink(link);
+
 	const char *spec = "syslog";
 	struct ng_sinks *s = NULL;
 	char err[512] = "";

@@ -53,12 +53,16 @@ run_one() {
 	fi
 	local dict=()
 	[ -f "$src/dict/$t.dict" ] && dict=(-dict="$src/dict/$t.dict")
+	local inputs=("$out/corpus") d
+	for d in "$src/corpus/$t" "$src/regressions/$t"; do
+		[ -d "$d" ] && inputs+=("$d")
+	done
 	local start end rc
 	start=$(date +%s%N)
 	"$bin" -max_total_time="$secs" -max_len="${max_len[$t]:-4096}" -rss_limit_mb=2048 \
 		-malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix="$out/artifacts/" "${dict[@]}" \
-		"$out/corpus" "$src/corpus/$t" "$src/regressions/$t" >"$log" 2>&1
+		"${inputs[@]}" >"$log" 2>&1
 	rc=$?
 	end=$(date +%s%N)
 	echo "wall_ms: $(((end - start) / 1000000))" >>"$log"

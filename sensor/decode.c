@@ -97,11 +97,13 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	strcpy(e->syscall, "set_mempolicy");
 	e->res = r.ret;
 	if (r.ret < 0) {
-		const char *name = strerrorname_np((int)-r.ret);
+		/* Only -4095..-1 is an errno; a corrupt ret must not negate out of range or alias one. */
+		const char *name = r.ret >= -4095 ? strerrorname_np((int)-r.ret) : NULL;
 		if (name)
 			snprintf(e->errno_name, sizeof(e->errno_name), "%s", name);
 		else
-			snprintf(e->errno_name, sizeof(e->errno_name), "E%lld", (long long)-r.ret);
+			snprintf(e->errno_name, sizeof(e->errno_name), "E%llu",
+				 (unsigned long long)-(uint64_t)r.ret);
 	}
 	e->blocked = r.flags & NG_R_BLOCKED;
 	e->attach = r.attach;

@@ -807,7 +807,7 @@ static void put_identity(struct ng_event *e, const struct ng_container *c)
 }
 
 /*
- * Container identity from what decode brought (kpath: the cgroup v2 path the
+ * Container identity from what decode brought (kpath: the cgroup path the
  * kernel saw at the call, or NULL) and what /proc gave (c, or NULL when the
  * process is gone or unverified). The kernel path alone has already decided
  * when it names a container or the host has no v1 hierarchies. Here /proc's

@@ -29,6 +29,17 @@ struct ng_rule {
 	unsigned line;
 };
 
+struct cand {
+	struct ng_rule *rule;
+	const struct ng_prog *prog;
+};
+
+/* A rule's class-specialised programs, by signature (load time only). */
+struct spec {
+	uint64_t sig;
+	const struct ng_prog *prog;
+};
+
 struct ng_engine {
 	struct ng_arena arena;
 	struct ng_rule *rules;
@@ -38,8 +49,11 @@ struct ng_engine {
 	struct ng_buf out; /* rendered output, reused across alerts */
 	struct ng_prog_set *progs;
 	struct ng_memo memo;
-	/* Per event class, the enabled rules that can match it, in file order. */
-	struct ng_rule **cand[NG_INDEX_CLASSES];
+	/*
+	 * Per event class, the enabled rules that can match it, in file order,
+	 * each with its program specialised for the class.
+	 */
+	struct cand *cand[NG_INDEX_CLASSES];
 	uint32_t ncand[NG_INDEX_CLASSES];
 	struct ng_engine_stats st;
 };
@@ -267,6 +281,52 @@ static int compile_rule(struct ng_engine *eng, struct ng_loader *L, const struct
 	return r->prog ? 0 : -ENOMEM;
 }
 
+/*
+ * For every event class, the rules that can match and their specialised
+ * programs. A rule has one program per distinct signature (the decided
+ * comparisons' results), typically a handful across the 1215 classes.
+ */
+static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
+{
+	struct spec **specs = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*specs));
+	size_t *nspecs = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*nspecs));
+	struct cand *buf = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*buf));
+	if (!specs || !nspecs || !buf)
+		return -ENOMEM;
+	for (unsigned c = 0; c < NG_INDEX_CLASSES; c++) {
+		uint32_t n = 0;
+		for (size_t i = 0; i < eng->nactive; i++) {
+			struct ng_rule *r = eng->active[i];
+			uint64_t sig;
+			const struct ng_prog *p = NULL;
+			if (!ng_index_signature(tmp, r->cond, c, &sig)) {
+				buf[n++] = (struct cand){ r, r->prog };
+				continue;
+			}
+			for (size_t k = 0; k < nspecs[i] && !p; k++)
+				if (specs[i][k].sig == sig)
+					p = specs[i][k].prog;
+			if (!p) {
+				p = ng_prog_compile_class(eng->progs, r->cond, c, tmp);
+				struct spec *ns = ng_arena_grow(tmp, specs[i], nspecs[i],
+								nspecs[i] + 1, sizeof(*ns));
+				if (!p || !ns)
+					return -ENOMEM;
+				ns[nspecs[i]++] = (struct spec){ sig, p };
+				specs[i] = ns;
+			}
+			if (!ng_prog_never(p))
+				buf[n++] = (struct cand){ r, p };
+		}
+		eng->cand[c] = ng_arena_alloc(&eng->arena, (n + 1) * sizeof(*eng->cand[c]));
+		if (!eng->cand[c])
+			return -ENOMEM;
+		memcpy(eng->cand[c], buf, n * sizeof(*buf));
+		eng->ncand[c] = n;
+	}
+	return 0;
+}
+
 static int load(struct ng_engine *eng, const struct ng_engine_opts *o, struct ng_diags *dg)
 {
 	struct ng_arena tmp = { 0 };
@@ -332,18 +392,9 @@ static int load(struct ng_engine *eng, const struct ng_engine_opts *o, struct ng
 	if (ng_diags_failed(dg))
 		r = -EINVAL;
 	else
-		r = ng_prog_memo_init(&eng->arena, eng->progs, &eng->memo);
-	for (unsigned c = 0; c < NG_INDEX_CLASSES && !r; c++) {
-		eng->cand[c] = ng_arena_alloc(&eng->arena, (eng->nactive + 1) * sizeof(void *));
-		if (!eng->cand[c]) {
-			r = -ENOMEM;
-			break;
-		}
-		/* Judging comparisons allocates a little: do it in the load-time arena. */
-		for (size_t i = 0; i < eng->nactive; i++)
-			if (ng_index_may_match(&tmp, eng->active[i]->cond, c))
-				eng->cand[c][eng->ncand[c]++] = eng->active[i];
-	}
+		r = build_index(eng, &tmp);
+	/* After the index: every program's slots exist now. */
+	r = r ? r : ng_prog_memo_init(&eng->arena, eng->progs, &eng->memo);
 out:
 	ng_arena_free(&tmp);
 	return r;
@@ -388,10 +439,10 @@ unsigned ng_engine_eval(struct ng_engine *eng, const struct ng_event *evt, ng_al
 	eng->st.events++;
 	ng_memo_next(&eng->memo);
 	unsigned c = ng_index_class(evt);
-	struct ng_rule *const *cand = eng->cand[c];
+	const struct cand *cand = eng->cand[c];
 	for (uint32_t i = 0, nc = eng->ncand[c]; i < nc; i++) {
-		struct ng_rule *r = cand[i];
-		if (!ng_prog_eval(r->prog, evt, &eng->memo))
+		struct ng_rule *r = cand[i].rule;
+		if (!ng_prog_eval(cand[i].prog, evt, &eng->memo))
 			continue;
 		if (r->threshold && !ng_rate_threshold(r->threshold, evt)) {
 			eng->st.threshold_pending++;

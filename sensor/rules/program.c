@@ -303,25 +303,40 @@ static bool slot_for(struct ng_prog_set *set, const struct ng_node *n, uint32_t 
 	return true;
 }
 
+/* For a class-specialised program: the class's representative event and the fields it decides. */
+struct decided {
+	const struct ng_event *rep;
+	uint64_t known;
+	struct ng_arena *scratch;
+};
+
+static int decide(const struct decided *dc, const struct ng_node *n);
+
 /* Emit n with continuations t and f; returns its entry (or a target, for constants). */
 static bool emit(struct ng_prog_set *set, struct ng_prog *p, const struct ng_node *n, int32_t t,
-		 int32_t f, int32_t *entry)
+		 int32_t f, int32_t *entry, const struct decided *dc)
 {
 	int32_t second;
 	switch (n->kind) {
 	case NG_NODE_AND:
 		/* The right side is emitted first so the left one knows where to go. */
-		return emit(set, p, n->right, t, f, &second) &&
-		       emit(set, p, n->left, second, f, entry);
+		return emit(set, p, n->right, t, f, &second, dc) &&
+		       emit(set, p, n->left, second, f, entry, dc);
 	case NG_NODE_OR:
-		return emit(set, p, n->right, t, f, &second) &&
-		       emit(set, p, n->left, t, second, entry);
+		return emit(set, p, n->right, t, f, &second, dc) &&
+		       emit(set, p, n->left, t, second, entry, dc);
 	case NG_NODE_NOT:
-		return emit(set, p, n->left, f, t, entry);
+		return emit(set, p, n->left, f, t, entry, dc);
 	case NG_NODE_CONST:
 		*entry = n->constant ? t : f;
 		return true;
 	case NG_NODE_CMP: {
+		int d = dc ? decide(dc, n) : -1;
+		if (d >= 0) {
+			/* The class decides this comparison: it is a constant here. */
+			*entry = d ? t : f;
+			return true;
+		}
 		struct ins *in = &p->ins[p->n];
 		if (!compile_cmp(set->a, n, in) || !slot_for(set, n, &in->slot))
 			return false;
@@ -340,7 +355,7 @@ const struct ng_prog *ng_prog_compile(struct ng_prog_set *set, const struct ng_n
 	uint32_t n = count_cmp(root);
 	if (!p || !(p->ins = ng_arena_alloc(set->a, (n + 1) * sizeof(*p->ins))))
 		return NULL;
-	return emit(set, p, root, ACCEPT, REJECT, &p->entry) ? p : NULL;
+	return emit(set, p, root, ACCEPT, REJECT, &p->entry, NULL) ? p : NULL;
 }
 
 int ng_prog_memo_init(struct ng_arena *a, const struct ng_prog_set *set, struct ng_memo *m)
@@ -737,4 +752,74 @@ bool ng_index_may_match(struct ng_arena *a, const struct ng_node *root, unsigned
 	struct ng_event e;
 	uint64_t known = class_event(c, &e);
 	return eval3(a, root, &e, known) != F3;
+}
+
+/* 1 or 0 when the class decides comparison n, -1 when it does not (or out of memory). */
+static int decide(const struct decided *dc, const struct ng_node *n)
+{
+	if (!(dc->known >> n->field & 1))
+		return -1;
+	struct ins in = { 0 };
+	if (!compile_cmp(dc->scratch, n, &in))
+		return -1;
+	return test(&in, (const char *)dc->rep, dc->rep->present);
+}
+
+static bool sig_walk(const struct decided *dc, const struct ng_node *n, uint64_t *sig,
+		     unsigned *nbits)
+{
+	switch (n->kind) {
+	case NG_NODE_AND:
+	case NG_NODE_OR:
+		return sig_walk(dc, n->left, sig, nbits) && sig_walk(dc, n->right, sig, nbits);
+	case NG_NODE_NOT:
+		return sig_walk(dc, n->left, sig, nbits);
+	case NG_NODE_CMP: {
+		int d = decide(dc, n);
+		if (d < 0)
+			return true;
+		if (*nbits >= 58)
+			return false;
+		*sig |= (uint64_t)d << (*nbits)++;
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+bool ng_index_signature(struct ng_arena *scratch, const struct ng_node *root, unsigned c,
+			uint64_t *sig)
+{
+	struct ng_event rep;
+	struct decided dc = { &rep, class_event(c, &rep), scratch };
+	unsigned nbits = 0;
+	uint64_t bits = 0;
+	if (!sig_walk(&dc, root, &bits, &nbits))
+		return false;
+	/* Which fields the class decides, then what the decided comparisons gave. */
+	uint64_t fields = 0;
+	static const enum ng_field_id idx[] = { NG_F_EVT_SYSCALL, NG_F_EVT_RES, NG_F_EVT_ERRNO,
+						NG_F_EVT_BLOCKED, NG_F_MPOL_MODE };
+	for (unsigned i = 0; i < 5; i++)
+		fields |= (uint64_t)(dc.known >> idx[i] & 1) << i;
+	*sig = fields << 58 | bits;
+	return true;
+}
+
+const struct ng_prog *ng_prog_compile_class(struct ng_prog_set *set, const struct ng_node *root,
+					    unsigned c, struct ng_arena *scratch)
+{
+	struct ng_event rep;
+	struct decided dc = { &rep, class_event(c, &rep), scratch };
+	struct ng_prog *p = ng_arena_alloc(set->a, sizeof(*p));
+	uint32_t n = count_cmp(root);
+	if (!p || !(p->ins = ng_arena_alloc(set->a, (n + 1) * sizeof(*p->ins))))
+		return NULL;
+	return emit(set, p, root, ACCEPT, REJECT, &p->entry, &dc) ? p : NULL;
+}
+
+bool ng_prog_never(const struct ng_prog *p)
+{
+	return p->entry == REJECT;
 }

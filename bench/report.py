@@ -197,8 +197,16 @@ def tables(res):
             parts.append(f"- run {r['run']}: " + ", ".join(f"{k} {v:,} events/s" for k, v in r.get("mixes", {}).items()))
         parts.append("")
     prof = res.get("profile") or {}
+    if prof.get("startup"):
+        parts += ["### Start-up: BPF program loads (verifier time, under strace)", "",
+                  "| --attach | 'attached in' under strace | program loads, in order |", "|---|---|---|"]
+        for st in prof["startup"]:
+            loads = "; ".join(f"{x['prog']} ({x['insns']} insns) {x['ms']:.0f} ms" + ("" if x["ok"] else f" → {x['error']}")
+                              for x in st.get("prog_loads", []))
+            parts.append(f"| {st.get('attach')} | {f(st.get('attached_ms_under_strace'), '{} ms')} | {loads} |")
+        parts.append("")
     for name, pr in prof.items():
-        if "bpf_programs" not in pr:
+        if not isinstance(pr, dict) or "bpf_programs" not in pr:
             continue
         parts += [f"### BPF program run time: {name}, {pr['loop']} loop, {pr['calls']} calls", "",
                   "| program | runs | ns per run | ns per loop call |", "|---|---|---|---|"]

@@ -9,7 +9,7 @@
 #
 # A full run takes about 15 minutes, --quick about 2. Results: bench/results/<date>.json
 # (every raw number) and .csv (one row per measured loop); bench/report.py renders them.
-# Needs root (BPF, auditd). Installs the Debian packages auditd and bpftrace when missing,
+# Needs root (BPF, auditd). Installs the Debian packages auditd, bpftrace and strace when missing,
 # and leaves the machine as it found it: audit rules, audit backlog and enable flag restored,
 # daemons it started stopped, kernel.bpf_stats_enabled put back.
 set -euo pipefail
@@ -38,6 +38,7 @@ fi
 missing=()
 command -v auditctl >/dev/null && command -v auditd >/dev/null || missing+=(auditd)
 command -v bpftrace >/dev/null || missing+=(bpftrace)
+command -v strace >/dev/null || missing+=(strace)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "bench/run.sh: installing ${missing[*]}" >&2
 	apt-get update -qq

@@ -786,7 +786,7 @@ class Ctx:
         print(msg, file=sys.stderr, flush=True)
 
 
-def host_facts():
+def host_facts(srcdir):
     def read(p):
         try:
             return open(p).read().strip()
@@ -800,6 +800,8 @@ def host_facts():
         "cpu_model": cpu, "cpus": os.cpu_count(),
         "mem_total_kib": int(read("/proc/meminfo").split()[1]),
         "loadavg_start": read("/proc/loadavg"),
+        "source": os.environ.get("NUMAGUARD_BENCH_REV")
+        or sh(["git", "-C", srcdir, "describe", "--always", "--dirty"], check=False).stdout.strip() or None,
         "tools": {t: sh([t, "--version"], check=False).stdout.strip().splitlines()[:1]
                   for t in ("bpftrace", "perf") if shutil.which(t)}
         | {"auditctl": sh(["auditctl", "-v"], check=False).stdout.strip() if shutil.which("auditctl") else None},
@@ -850,7 +852,7 @@ def main():
     ctx = Ctx(args)
     os.makedirs(ctx.work, exist_ok=True)
     parts = set(args.only.split(","))
-    result = {"host": host_facts(), "quick": args.quick,
+    result = {"host": host_facts(ctx.srcdir), "quick": args.quick,
               "parameters": {k: v for k, v in vars(args).items() if k not in ("out", "workdir")}}
     t0 = time.monotonic()
     ctx.audit_quiet = AuditQuiet()

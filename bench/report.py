@@ -170,6 +170,7 @@ def tables(res):
         "",
         f"- date {h['date_utc']}, {h['os']}, kernel {h['kernel']}, {h['cpus']} × {h['cpu_model']}, "
         f"{h['mem_total_kib'] // 1024} MiB",
+        f"- numaguard source: {h.get('source')}",
         f"- load average at start / end: {h['loadavg_start']} / {h.get('loadavg_end')}",
         f"- tools: {', '.join(f'{k} {v[0] if isinstance(v, list) and v else v}' for k, v in h['tools'].items())}",
         f"- {p['rounds']} rounds; set_mempolicy loop {p['calls_set_mempolicy']} calls, getppid loop "

@@ -734,9 +734,14 @@ int ng_enricher_new(struct ng_enricher **out, const struct ng_enrich_opts *opts)
 		goto fail;
 	if (opts->passwd_path && !(en->passwd_path = strdup(opts->passwd_path)))
 		goto fail;
-	if (cache_init(&en->proc, opts->proc_cache_entries ? opts->proc_cache_entries : 1024,
+	/*
+	 * Sized for the processes that call set_mempolicy repeatedly, not for
+	 * every process on the host: a storm of one-call processes gains nothing
+	 * from a bigger cache, and every slot is resident once touched.
+	 */
+	if (cache_init(&en->proc, opts->proc_cache_entries ? opts->proc_cache_entries : 512,
 		       sizeof(struct proc_entry), seed, &en->st.evictions) < 0 ||
-	    cache_init(&en->cgroup, opts->cgroup_cache_entries ? opts->cgroup_cache_entries : 1024,
+	    cache_init(&en->cgroup, opts->cgroup_cache_entries ? opts->cgroup_cache_entries : 512,
 		       sizeof(struct cgroup_entry), seed ^ 1, &en->st.evictions) < 0 ||
 	    cache_init(&en->user, opts->user_cache_entries ? opts->user_cache_entries : 256,
 		       sizeof(struct user_entry), seed ^ 2, &en->st.evictions) < 0)

@@ -31,8 +31,8 @@ struct ng_enrich_opts {
 	 * (e.g. "/host/etc/passwd", or a fixture in tests).
 	 */
 	const char *passwd_path;
-	unsigned int proc_cache_entries;   /* 0: 1024 */
-	unsigned int cgroup_cache_entries; /* 0: 1024 */
+	unsigned int proc_cache_entries;   /* 0: 512 */
+	unsigned int cgroup_cache_entries; /* 0: 512 */
 	unsigned int user_cache_entries;   /* 0: 256 */
 	unsigned int cgroup_ttl_ms;        /* 0: 2000; a process may move to another cgroup */
 	unsigned int user_ttl_ms;          /* 0: 60000; the user database may change */

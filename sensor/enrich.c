@@ -379,6 +379,8 @@ static void read_cmdline(int pfd, const struct ng_event *e, char out[NG_CMDLINE_
  */
 static int learn_hierarchies(struct ng_enricher *en)
 {
+	/* Parsed aside, so a failed relearn leaves the table it had. */
+	char hier[MAX_HIERARCHIES][HIER_PREFIX_MAX];
 	size_t len, n = 0;
 	bool more;
 	int r;
@@ -406,11 +408,12 @@ static int learn_hierarchies(struct ng_enricher *en)
 		plen = (size_t)(c2 + 1 - (en->cgbuf + i));
 		if (plen >= HIER_PREFIX_MAX)
 			return -EBADMSG;
-		memcpy(en->hier[n], en->cgbuf + i, plen);
-		en->hier[n][plen] = '\0';
+		memcpy(hier[n], en->cgbuf + i, plen);
+		hier[n][plen] = '\0';
 		n++;
 		i = end + 1;
 	}
+	memcpy(en->hier, hier, n * sizeof(hier[0]));
 	en->nhier = n;
 	en->has_v1 = false;
 	for (size_t h = 0; h < n; h++)

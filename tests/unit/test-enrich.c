@@ -618,6 +618,26 @@ static void fake_namespaces_place_the_unplaceable(void **state)
 	ng_enricher_free(en);
 }
 
+/* Hierarchies mounted or unmounted while the sensor runs: learnt again, not "forged". */
+static void fake_hierarchies_change(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_enrich_stats st;
+	struct ng_event e = event_for(4300, START, 1);
+	char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/self/cgroup", fk->root);
+	fixture_copy("self-v2", p);
+	fake_pid(fk, 4300, START, "/usr/sbin/cron", "cron", 4, "v2-host-cron");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.cgroup, "/system.slice/cron.service");
+	ng_enricher_stats(en, &st);
+	assert_int_equal(st.tainted, 0);
+	ng_enricher_free(en);
+}
+
 /* The pid now belongs to a process that started at another time: nothing of it is shown. */
 static void fake_reused_pid_lends_nothing(void **state)
 {
@@ -1042,6 +1062,7 @@ int main(void)
 		FAKE(fake_v1_container_beats_v2_host_service),
 		FAKE(fake_host_processes),
 		FAKE(fake_forged_cgroup_line),
+		FAKE(fake_hierarchies_change),
 		FAKE(fake_reused_pid_lends_nothing),
 		FAKE(fake_exec_id_invalidates),
 		FAKE(fake_exit_keeps_cached_half),

@@ -61,7 +61,7 @@ enum ng_record_flags {
 	NG_R_LOGINUID = 1u << 10,
 	/* The exit re-read of the user mask failed, so nodes_changed could not be decided. */
 	NG_R_NODES_EXIT_FAULT = 1u << 11,
-	/* exe[] holds the executable's path components (more than fit: NG_R_EXE_TRUNC). */
+	/* exe[] (struct ng_record_paths) holds the executable's path components (more than fit: NG_R_EXE_TRUNC). */
 	NG_R_EXE = 1u << 12,
 	NG_R_EXE_TRUNC = 1u << 13,
 	/* args[] holds args_len bytes of the argument block (NUL-separated argv). */
@@ -111,12 +111,21 @@ struct ng_record {
 	__u32 reserved2;
 	char comm[16];
 	char pcomm[16];
-	char exe[NG_PATH_BYTES];
-	char args[NG_ARGS_BYTES];
-	char cgroup[NG_PATH_BYTES];
 	__u64 nodes[NG_NODE_WORDS];
 	__u64 eff_nodes[NG_NODE_WORDS];
 	__u64 allowed[NG_NODE_WORDS];
+};
+
+/*
+ * The first record of a process image (or after it changed cgroup) carries
+ * the walked paths too; later ones are the plain record, less than half the
+ * size, so the ring buffer holds more than twice as many of them.
+ */
+struct ng_record_paths {
+	struct ng_record base; /* base.size == sizeof(struct ng_record_paths) */
+	char exe[NG_PATH_BYTES];
+	char args[NG_ARGS_BYTES];
+	char cgroup[NG_PATH_BYTES];
 };
 
 /* Per-CPU counters (array map "ng_counters"); userspace sums them over CPUs. */
@@ -130,6 +139,7 @@ enum ng_counter {
 	NG_CNT__MAX = 6,
 };
 
-_Static_assert(sizeof(struct ng_record) == 1328, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record) == 560, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record_paths) == 560 + 768, "struct ng_record_paths layout changed");
 
 #endif

@@ -274,7 +274,7 @@ static __always_inline long put_name(char *buf, __u32 off, const void *name)
  * the process itself sees it. bpf_d_path() would do this but is only
  * allowed in fentry/LSM programs.
  */
-static __always_inline void walk_exe(struct ng_record *r, struct task_struct *t, char *buf)
+static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_struct *t, char *buf)
 {
 	struct file *f = BPF_CORE_READ(t, mm, exe_file);
 	if (!f)
@@ -307,9 +307,9 @@ static __always_inline void walk_exe(struct ng_record *r, struct task_struct *t,
 		n++;
 		d = parent;
 	}
-	bpf_probe_read_kernel(r->exe, NG_PATH_BYTES, buf);
-	r->exe_nparts = n;
-	r->flags |= NG_R_EXE | (done ? 0 : NG_R_EXE_TRUNC);
+	bpf_probe_read_kernel(rp->exe, NG_PATH_BYTES, buf);
+	rp->base.exe_nparts = n;
+	rp->base.flags |= NG_R_EXE | (done ? 0 : NG_R_EXE_TRUNC);
 }
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
@@ -340,7 +340,8 @@ static __always_inline struct kernfs_node *v1_node(struct task_struct *t, __u32 
  * cpu, whichever has it below the root), which is where runtimes put
  * containers there.
  */
-static __always_inline void walk_cgroup(struct ng_record *r, struct task_struct *t, char *buf)
+static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_struct *t,
+					char *buf)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
 	__u32 off = 0, n = 0;
@@ -358,7 +359,7 @@ static __always_inline void walk_cgroup(struct ng_record *r, struct task_struct 
 			v1 = v1_node(t, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
 		if (v1 && kn_parent(v1)) {
 			kn = v1;
-			r->flags |= NG_R_CGROUP_V1;
+			rp->base.flags |= NG_R_CGROUP_V1;
 		}
 	}
 	for (int i = 0; i < 32; i++) {
@@ -379,13 +380,13 @@ static __always_inline void walk_cgroup(struct ng_record *r, struct task_struct 
 		n++;
 		kn = parent;
 	}
-	bpf_probe_read_kernel(r->cgroup, NG_PATH_BYTES, buf);
-	r->cgroup_nparts = n;
-	r->flags |= NG_R_CGROUP | (done ? 0 : NG_R_CGROUP_TRUNC);
+	bpf_probe_read_kernel(rp->cgroup, NG_PATH_BYTES, buf);
+	rp->base.cgroup_nparts = n;
+	rp->base.flags |= NG_R_CGROUP | (done ? 0 : NG_R_CGROUP_TRUNC);
 }
 
 /* The argument block of the calling process (current, so its user memory is readable). */
-static __always_inline void read_args(struct ng_record *r, struct task_struct *t)
+static __always_inline void read_args(struct ng_record_paths *rp, struct task_struct *t)
 {
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	if (!mm)
@@ -397,10 +398,10 @@ static __always_inline void read_args(struct ng_record *r, struct task_struct *t
 	__u64 len = end - start;
 	if (len > NG_ARGS_BYTES)
 		len = NG_ARGS_BYTES;
-	if (bpf_probe_read_user(r->args, len & (2 * NG_ARGS_BYTES - 1), (const void *)start))
+	if (bpf_probe_read_user(rp->args, len & (2 * NG_ARGS_BYTES - 1), (const void *)start))
 		return;
-	r->args_len = len;
-	r->flags |= NG_R_ARGV;
+	rp->base.args_len = len;
+	rp->base.flags |= NG_R_ARGV;
 }
 
 /*
@@ -447,22 +448,6 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
 	r->cgroup_nparts = 0;
 	r->args_len = 0;
 	r->reserved2 = 0;
-	__u32 zero = 0, tgid = r->pid;
-	struct seen cur = { .start_boot = r->start_boot, .exec_id = r->exec_id,
-			    .cgroup_id = r->cgroup_id };
-	struct seen *last = bpf_map_lookup_elem(&ng_seen, &tgid);
-	bool same_proc = last && last->start_boot == cur.start_boot;
-	bool need_exe = !same_proc || last->exec_id != cur.exec_id;
-	bool need_cg = !same_proc || last->cgroup_id != cur.cgroup_id;
-	struct walkbuf *wb = bpf_map_lookup_elem(&ng_walk, &zero);
-	if (wb && need_exe)
-		walk_exe(r, t, wb->b);
-	if (wb && need_cg)
-		walk_cgroup(r, t, wb->b);
-	if (need_exe)
-		read_args(r, t);
-	if (need_exe || need_cg)
-		bpf_map_update_elem(&ng_seen, &tgid, &cur, BPF_ANY);
 	if (bpf_core_field_exists(t->mems_allowed)) {
 		__u64 sz = bpf_core_type_size(nodemask_t);
 		if (sz > sizeof(r->allowed))
@@ -520,18 +505,12 @@ static __always_inline void fill_effective(struct ng_record *r, struct task_stru
  * this call: a call denied by seccomp never reaches sys_enter or the kernel
  * function, or the sensor attached mid-call).
  */
-static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
+static __always_inline void fill_record(struct ng_record *r, struct inflight *in, long ret,
+					__u32 attach, struct task_struct *t, __u16 size)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct ng_record *r;
 	__u16 nbits = 0;
 
-	r = bpf_ringbuf_reserve(&ng_events, sizeof(*r), 0);
-	if (!r) {
-		count(NG_CNT_RB_FULL);
-		return;
-	}
-	r->size = sizeof(*r);
+	r->size = size;
 	r->version = NG_RECORD_VERSION;
 	r->attach = attach;
 	r->flags = 0;
@@ -596,16 +575,59 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 		}
 	}
 	fill_identity(r, t);
-	count(NG_CNT_EVENTS);
-	/*
-	 * No wakeup per record: waking the reader per call costs microseconds on
-	 * the caller's path. The reader polls on a short timer; a wakeup is
-	 * forced only when enough data queued that the buffer could fill first.
-	 */
-	if (bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes)
-		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
-	else
-		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+}
+
+/*
+ * No wakeup per record: waking the reader per call costs microseconds on the
+ * caller's path. The reader polls on a short timer; a wakeup is forced only
+ * when enough data queued that the buffer could fill first.
+ */
+static __always_inline __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *leader = t->group_leader;
+	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct seen cur = { .start_boot = task_start(leader), .exec_id = leader->self_exec_id,
+			    .cgroup_id = bpf_get_current_cgroup_id() };
+	struct seen *last = bpf_map_lookup_elem(&ng_seen, &tgid);
+	bool same_proc = last && last->start_boot == cur.start_boot;
+	bool need_exe = !same_proc || last->exec_id != cur.exec_id;
+	bool need_cg = !same_proc || last->cgroup_id != cur.cgroup_id;
+
+	if (need_exe || need_cg) {
+		struct ng_record_paths *rp = bpf_ringbuf_reserve(&ng_events, sizeof(*rp), 0);
+		if (!rp) {
+			count(NG_CNT_RB_FULL);
+			return;
+		}
+		fill_record(&rp->base, in, ret, attach, t, sizeof(*rp));
+		struct walkbuf *wb = bpf_map_lookup_elem(&ng_walk, &zero);
+		if (wb && need_exe)
+			walk_exe(rp, t, wb->b);
+		if (wb && need_cg)
+			walk_cgroup(rp, t, wb->b);
+		if (need_exe)
+			read_args(rp, t);
+		bpf_map_update_elem(&ng_seen, &tgid, &cur, BPF_ANY);
+		count(NG_CNT_EVENTS);
+		bpf_ringbuf_submit(rp, wakeup_flag());
+	} else {
+		struct ng_record *r = bpf_ringbuf_reserve(&ng_events, sizeof(*r), 0);
+		if (!r) {
+			count(NG_CNT_RB_FULL);
+			return;
+		}
+		fill_record(r, in, ret, attach, t, sizeof(*r));
+		count(NG_CNT_EVENTS);
+		bpf_ringbuf_submit(r, wakeup_flag());
+	}
 }
 
 /* Entry state for this thread, or NULL (none, or a dead thread's with a reused tid). */

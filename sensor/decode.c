@@ -9,7 +9,8 @@
 #include "events.h"
 #include "fields.h"
 
-_Static_assert(sizeof(struct ng_record) == 1328, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record) == 560, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_record_paths) == 1328, "struct ng_record_paths layout changed");
 _Static_assert(NG_NODE_WORDS == 16, "event and record node masks must match");
 _Static_assert((int)NG_ATTACH_RAW == (int)NG_ATTACH_KIND_RAW, "attach values must match");
 
@@ -81,13 +82,20 @@ static void join_parts(char *out, size_t outlen, const char *parts, size_t partl
 
 int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event *e)
 {
+	struct ng_record_paths rp;
 	struct ng_record r;
 
-	if (len != sizeof(r))
+	/* Two shapes: the plain record, or one that also carries the walked paths. */
+	if (len != sizeof(r) && len != sizeof(rp))
 		return -EBADMSG;
 	/* Records are not aligned in the ring buffer: copy before use. */
 	memcpy(&r, data, sizeof(r));
-	if (r.size != sizeof(r) || r.version != NG_RECORD_VERSION || r.attach > NG_ATTACH_RAW ||
+	bool paths = len == sizeof(rp);
+	if (paths)
+		memcpy(&rp, data, sizeof(rp));
+	if (!paths)
+		r.flags &= ~(NG_R_EXE | NG_R_ARGV | NG_R_CGROUP); /* nothing to read them from */
+	if (r.size != len || r.version != NG_RECORD_VERSION || r.attach > NG_ATTACH_RAW ||
 	    r.nbits > NG_MAX_NODES)
 		return -EBADMSG;
 
@@ -202,24 +210,24 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	 * what is missing from /proc.
 	 */
 	if (r.flags & NG_R_EXE) {
-		join_parts(e->exepath, sizeof(e->exepath), r.exe, sizeof(r.exe), r.exe_nparts,
+		join_parts(e->exepath, sizeof(e->exepath), rp.exe, sizeof(rp.exe), r.exe_nparts,
 			   r.flags & NG_R_EXE_TRUNC);
 		ng_event_set(e, NG_F_PROC_EXEPATH);
 	}
 	if (r.flags & NG_R_ARGV) {
-		size_t n = r.args_len < sizeof(r.args) ? r.args_len : sizeof(r.args);
+		size_t n = r.args_len < sizeof(rp.args) ? r.args_len : sizeof(rp.args);
 		/* argv is NUL-separated; the final NUL ends it. */
-		while (n && r.args[n - 1] == '\0')
+		while (n && rp.args[n - 1] == '\0')
 			n--;
 		for (size_t i = 0; i < n; i++)
-			e->cmdline[i] = r.args[i] ? r.args[i] : ' ';
+			e->cmdline[i] = rp.args[i] ? rp.args[i] : ' ';
 		e->cmdline[n] = '\0';
 		ng_event_set(e, NG_F_PROC_CMDLINE);
 	}
 	if ((r.flags & (NG_R_EXE | NG_R_ARGV)) == (NG_R_EXE | NG_R_ARGV))
 		e->kernel_captured |= NG_KC_PROC;
 	if (r.flags & NG_R_CGROUP) {
-		join_parts(e->cgroup, sizeof(e->cgroup), r.cgroup, sizeof(r.cgroup), r.cgroup_nparts,
+		join_parts(e->cgroup, sizeof(e->cgroup), rp.cgroup, sizeof(rp.cgroup), r.cgroup_nparts,
 			   r.flags & NG_R_CGROUP_TRUNC);
 		ng_event_set(e, NG_F_CONTAINER_CGROUP);
 		e->kernel_captured |= NG_KC_CGROUP;

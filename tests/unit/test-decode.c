@@ -152,36 +152,47 @@ static void privileged_only_in_the_initial_user_ns(void **state)
 
 static void paths_are_joined_and_bounded(void **state)
 {
-	struct ng_record r = base();
+	struct ng_record_paths rp;
 	struct ng_event e;
+	memset(&rp, 0, sizeof(rp));
+	rp.base = base();
+	rp.base.size = sizeof(rp);
 	static const char exe[] = "ng-trigger\0integration\0tests\0";
-	memcpy(r.exe, exe, sizeof(exe));
-	r.exe_nparts = 3;
+	memcpy(rp.exe, exe, sizeof(exe));
+	rp.base.exe_nparts = 3;
 	static const char args[] = "prog\0-x\0a b\0";
-	memcpy(r.args, args, sizeof(args) - 1);
-	r.args_len = sizeof(args) - 1;
-	r.cgroup_nparts = 0;
-	r.flags = NG_R_EXE | NG_R_ARGV | NG_R_CGROUP;
-	ng_decode(&r, sizeof(r), 0, &e);
+	memcpy(rp.args, args, sizeof(args) - 1);
+	rp.base.args_len = sizeof(args) - 1;
+	rp.base.cgroup_nparts = 0;
+	rp.base.flags = NG_R_EXE | NG_R_ARGV | NG_R_CGROUP;
+	assert_int_equal(ng_decode(&rp, sizeof(rp), 0, &e), 0);
 	assert_string_equal(e.exepath, "/tests/integration/ng-trigger");
 	assert_string_equal(e.cmdline, "prog -x a b");
 	assert_string_equal(e.cgroup, "/");
 	assert_int_equal(e.kernel_captured, NG_KC_PROC | NG_KC_CGROUP);
+	/* The size field must match the shape. */
+	assert_int_equal(ng_decode(&rp, sizeof(rp.base), 0, &e), -EBADMSG);
+	/* The plain record claims no paths, whatever its flags say. */
+	struct ng_record plain = rp.base;
+	plain.size = sizeof(plain);
+	assert_int_equal(ng_decode(&plain, sizeof(plain), 0, &e), 0);
+	assert_false(ng_event_has(&e, NG_F_PROC_EXEPATH));
+	assert_int_equal(e.kernel_captured, 0);
 	/* A truncated walk is marked so it cannot pass for a full path. */
-	r.flags |= NG_R_EXE_TRUNC;
-	ng_decode(&r, sizeof(r), 0, &e);
+	rp.base.flags |= NG_R_EXE_TRUNC;
+	ng_decode(&rp, sizeof(rp), 0, &e);
 	assert_string_equal(e.exepath, "\xe2\x80\xa6/tests/integration/ng-trigger");
 	/* nparts larger than what the bytes hold, and no final NUL: stops at the end. */
-	memset(r.exe, 'A', sizeof(r.exe));
-	r.exe_nparts = 200;
-	r.flags &= ~NG_R_EXE_TRUNC;
-	ng_decode(&r, sizeof(r), 0, &e);
+	memset(rp.exe, 'A', sizeof(rp.exe));
+	rp.base.exe_nparts = 200;
+	rp.base.flags &= ~NG_R_EXE_TRUNC;
+	ng_decode(&rp, sizeof(rp), 0, &e);
 	assert_string_equal(e.exepath, "/");
 	/* args_len beyond the buffer is clamped. */
-	memset(r.args, 'b', sizeof(r.args));
-	r.args_len = 60000;
-	ng_decode(&r, sizeof(r), 0, &e);
-	assert_int_equal(strlen(e.cmdline), sizeof(r.args));
+	memset(rp.args, 'b', sizeof(rp.args));
+	rp.base.args_len = 60000;
+	ng_decode(&rp, sizeof(rp), 0, &e);
+	assert_int_equal(strlen(e.cmdline), sizeof(rp.args));
 }
 
 int main(void)

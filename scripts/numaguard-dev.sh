@@ -19,6 +19,7 @@ packages=(
 	meson ninja-build pkg-config gcc clang llvm python3
 	libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev libseccomp-dev libcmocka-dev
 	numactl util-linux procps rsyslog runc busybox-static
+	qemu-system-x86 qemu-system-data cpio zstd file
 )
 
 die() {

@@ -24,8 +24,12 @@ static int print_all(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 #define LOG_SIZE (16u << 20)
 
-/* A fresh object per program: one rejection must not hide the next. */
-static int load_only(const char *path, const char *keep, char *log)
+/*
+ * A fresh object per program, so one rejection cannot hide the next. Level
+ * BPF_LOG_STATS (4) gives the verifier's cost line; a rejected program is
+ * loaded again at level 1 for the log that says why.
+ */
+static int load_only(const char *path, const char *keep, char *log, __u32 level)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
@@ -39,7 +43,7 @@ static int load_only(const char *path, const char *keep, char *log)
 		if (mine) {
 			log[0] = '\0';
 			bpf_program__set_log_buf(p, log, LOG_SIZE);
-			bpf_program__set_log_level(p, 1);
+			bpf_program__set_log_level(p, level);
 		}
 	}
 	int err = bpf_object__load(obj);
@@ -68,11 +72,14 @@ int main(int argc, char **argv)
 	struct bpf_program *p;
 	bpf_object__for_each_program(p, obj) {
 		const char *name = bpf_program__name(p);
-		int err = load_only(argv[1], name, log);
+		int err = load_only(argv[1], name, log, 4);
 		printf("ng-bpf-verify: %s %s%s%s\n", name, err ? "REJECTED" : "loaded",
 		       err ? ": " : "", err ? strerror(-err) : "");
-		if (err)
+		if (!err) {
+			printf("-- verifier stats of %s --\n%s-- end of %s --\n", name, log, name);
+		} else if (load_only(argv[1], name, log, 1) != 0) {
 			printf("-- verifier log of %s --\n%s-- end of %s --\n", name, log, name);
+		}
 		failed |= err != 0;
 	}
 	bpf_object__close(obj);

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Enrichment: completes a decoded event with what only /proc and the user
- * database know: proc.exepath, proc.cmdline, user.name, container.id,
- * container.runtime, container.cgroup and k8s.pod.uid.
+ * Enrichment: completes a decoded event with proc.exepath, proc.cmdline,
+ * user.name, container.id, container.runtime, container.cgroup and
+ * k8s.pod.uid. What decode took from the kernel at the call
+ * (e->kernel_captured) wins; /proc and the user database fill the rest.
  *
  * Identity: every /proc read goes through one opened /proc/PID directory
  * whose start time has been checked against e->start_boot_ns, so a pid that
  * the kernel handed to a new process never lends that process's identity to
  * the event. A process that is gone (or not the one that made the call)
- * yields empty strings with the present bits set.
+ * yields empty strings with the present bits set; its container identity
+ * then comes from the captured cgroup path or the recorded namespaces, and
+ * is "unknown" rather than "host" when neither places it.
  *
  * Caches are fixed-size (set-associative, LRU within a set) and never grow:
  * exe and cmdline per (pid, start, exec_id); cgroup identity per
@@ -63,8 +66,9 @@ void ng_enricher_free(struct ng_enricher *en);
 /*
  * Fill proc.exepath, proc.cmdline, container.* and k8s.pod.uid of e (needs
  * proc.pid), and user.name (needs user.uid), setting their present bits.
- * Reads e->pid, e->tid, e->uid, e->start_boot_ns, e->exec_id, e->cgroup_id;
- * never touches any other field. Never fails: what cannot be known is "".
+ * Reads e->pid, e->tid, e->uid, e->start_boot_ns, e->exec_id, e->cgroup_id,
+ * e->ns_pid, e->ns_mnt and e->kernel_captured; never touches any other
+ * field. Never fails: what cannot be known is "".
  */
 void ng_enrich(struct ng_enricher *en, struct ng_event *e);
 

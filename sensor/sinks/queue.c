@@ -116,6 +116,67 @@ struct ng_rec *ng_queue_pop(struct ng_queue *q, int timeout_ms)
 	return r;
 }
 
+struct ng_rec *ng_queue_pop_many(struct ng_queue *q, int timeout_ms, size_t max_bytes,
+				 size_t *nrec)
+{
+	struct ng_rec *first = ng_queue_pop(q, timeout_ms);
+	*nrec = first ? 1 : 0;
+	if (!first)
+		return NULL;
+
+	/* Detach the run that fits, then copy it outside the lock. */
+	pthread_mutex_lock(&q->mu);
+	size_t total = first->len, n = 0;
+	struct ng_rec *last = NULL;
+	for (struct ng_rec *r = q->head; r && total + r->len <= max_bytes; r = r->next) {
+		total += r->len;
+		last = r;
+		n++;
+	}
+	struct ng_rec *run = NULL;
+	if (n) {
+		run = q->head;
+		q->head = last->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->n -= n;
+		q->bytes -= total - first->len;
+		last->next = NULL;
+	}
+	pthread_mutex_unlock(&q->mu);
+	if (!run)
+		return first;
+
+	struct ng_rec *m = malloc(sizeof(*m) + total);
+	if (!m) {
+		/* Out of memory: put the run back and go on one record at a time, losing none. */
+		pthread_mutex_lock(&q->mu);
+		last->next = q->head;
+		q->head = run;
+		if (!q->tail)
+			q->tail = last;
+		q->n += n;
+		q->bytes += total - first->len;
+		pthread_mutex_unlock(&q->mu);
+		return first;
+	}
+	m->next = NULL;
+	m->seq = first->seq;
+	memcpy(m->data, first->data, first->len);
+	m->len = first->len;
+	free(first);
+	for (struct ng_rec *r = run, *next; r; r = next) {
+		next = r->next;
+		memcpy(m->data + m->len, r->data, r->len);
+		m->len += r->len;
+		if (r->seq)
+			m->seq = r->seq;
+		free(r);
+	}
+	*nrec = n + 1;
+	return m;
+}
+
 void ng_queue_unpop(struct ng_queue *q, struct ng_rec *r)
 {
 	pthread_mutex_lock(&q->mu);

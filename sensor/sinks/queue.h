@@ -45,6 +45,15 @@ int ng_queue_push(struct ng_queue *q, const void *data, size_t len, uint64_t seq
  */
 struct ng_rec *ng_queue_pop(struct ng_queue *q, int timeout_ms);
 
+/*
+ * Like ng_queue_pop(), but takes as many of the oldest records as fit in
+ * max_bytes and returns them concatenated as one record; *nrec says how
+ * many. For byte-stream sinks (files, stdout) one write then carries a whole
+ * batch: a write per record cannot keep up with a burst of events.
+ */
+struct ng_rec *ng_queue_pop_many(struct ng_queue *q, int timeout_ms, size_t max_bytes,
+				 size_t *nrec);
+
 /* Put a record back at the head (a writer giving up before sending it). */
 void ng_queue_unpop(struct ng_queue *q, struct ng_rec *r);
 

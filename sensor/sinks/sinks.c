@@ -37,6 +37,8 @@ enum sink_fmt { SF_JSON, SF_TEXT, SF_SYSLOG, SF_CEF };
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define IO_SLICE_MS 100 /* longest wait before the writer looks at shutdown */
+/* Files and stdout take queued records in batches of up to this many bytes per write(2). */
+#define STREAM_BATCH_BYTES (256 * 1024)
 #define REPORT_EVERY_NS (10ull * 1000000000ull)
 #define DRAIN_DEFAULT_MS 2000
 
@@ -55,6 +57,7 @@ struct sink {
 	_Atomic uint64_t queued, written, dropped, dropped_alerts, lost, reconnects, errors, resent;
 	atomic_int last_error;
 	struct ng_rec *inflight;	      /* the record the writer is sending */
+	size_t inflight_n;		      /* records in it (a batch, for files and stdout) */
 	struct ng_rec *sent_head, *sent_tail; /* TCP: sent, not yet acknowledged */
 	size_t sent_bytes;
 
@@ -270,7 +273,13 @@ static void *writer_main(void *arg)
 
 	for (;;) {
 		if (!k->inflight) {
-			k->inflight = ng_queue_pop(&k->q, IO_SLICE_MS);
+			if (k->conn.tr == NG_TR_STREAM)
+				k->inflight = ng_queue_pop_many(&k->q, IO_SLICE_MS, STREAM_BATCH_BYTES,
+								&k->inflight_n);
+			else
+				k->inflight = ng_queue_pop(&k->q, IO_SLICE_MS);
+			if (k->conn.tr != NG_TR_STREAM)
+				k->inflight_n = 1;
 			off = 0;
 			if (!k->inflight) {
 				sent_trim(k);
@@ -323,7 +332,7 @@ static void *writer_main(void *arg)
 				sent_append(k, k->inflight);
 				sent_trim(k);
 			} else {
-				atomic_fetch_add(&k->written, 1);
+				atomic_fetch_add(&k->written, k->inflight_n);
 				free(k->inflight);
 			}
 			k->inflight = NULL;
@@ -773,7 +782,7 @@ uint64_t ng_sinks_drain(struct ng_sinks *s, int timeout_ms)
 		if (k->inflight) {
 			free(k->inflight);
 			k->inflight = NULL;
-			l++;
+			l += k->inflight_n;
 		}
 		/* TCP records the collector had not acknowledged by the deadline. */
 		for (struct ng_rec *r = k->sent_head, *next; r; r = next) {

@@ -58,7 +58,9 @@ struct ng_enricher;
 
 /*
  * Make an enricher. opts may be NULL for defaults. Returns 0 or a negative
- * errno: -ENOENT/-EACCES when proc_root cannot be opened, -ENOMEM.
+ * errno: -ENOENT/-ENOTDIR/-EACCES when proc_root cannot be opened, the read
+ * error of <proc_root>/self/cgroup, -EBADMSG/-EFBIG when that file is not
+ * what the kernel writes (proc_root is not a procfs), -ENOMEM.
  */
 int ng_enricher_new(struct ng_enricher **out, const struct ng_enrich_opts *opts);
 void ng_enricher_free(struct ng_enricher *en);
@@ -68,7 +70,8 @@ void ng_enricher_free(struct ng_enricher *en);
  * proc.pid), and user.name (needs user.uid), setting their present bits.
  * Reads e->pid, e->tid, e->uid, e->start_boot_ns, e->exec_id, e->cgroup_id,
  * e->ns_pid, e->ns_mnt and e->kernel_captured; never touches any other
- * field. Never fails: what cannot be known is "".
+ * field. Never fails: what cannot be known is "" (user.name is left absent
+ * when the user database itself failed).
  */
 void ng_enrich(struct ng_enricher *en, struct ng_event *e);
 

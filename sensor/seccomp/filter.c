@@ -874,11 +874,13 @@ int ng_sc_oci_order(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 	int r = -EPROTO;
 
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]) && r == -EPROTO; i++) {
-		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+		scmp_filter_ctx ctx;
 		int nr = seccomp_syscall_resolve_name(f->syscall);
 
+		/* Runtimes do not set the optimisation attribute. */
 		if (attempts[i].optimize != 1)
 			continue;
+		ctx = seccomp_init(SCMP_ACT_ALLOW);
 		if (!ctx)
 			return -ENOMEM;
 		make_order(f, attempts[i].order, order);

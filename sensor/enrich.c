@@ -386,7 +386,7 @@ static int learn_hierarchies(struct ng_enricher *en)
 	int r;
 
 	r = read_at(en->proc_fd, "self/cgroup", en->cgbuf, CGROUP_READ_MAX, &len, &more);
-	if (r == -ENOENT) {
+	if (r == -ENOENT && faccessat(en->proc_fd, "self/stat", F_OK, 0) == 0) {
 		/* A kernel without cgroups: no process has a cgroup file either. */
 		en->nhier = 0;
 		en->has_v1 = false;

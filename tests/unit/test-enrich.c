@@ -1050,6 +1050,11 @@ static void proc_root_missing(void **state)
 
 	assert_int_equal(ng_enricher_new(&en, &o), -ENOENT);
 	assert_null(en);
+
+	/* A directory that is not a procfs: refused, not taken for a host without cgroups. */
+	o.proc_root = "/usr";
+	assert_int_equal(ng_enricher_new(&en, &o), -ENOENT);
+	assert_null(en);
 }
 
 #define FAKE(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)

@@ -122,11 +122,13 @@ bool ng_sc_filter_abi_sensitive(const struct ng_sc_filter *f);
 bool ng_sc_clause_eval(const struct ng_sc_clause *c, const uint64_t args[NG_SC_NARGS]);
 
 /*
- * Build the libseccomp filter: default ALLOW, every architecture of `arches`
- * added before any rule, a wrong architecture kills the process. Then export
- * it and check the exported BPF against the clauses on a table of probe
- * calls for every architecture; a disagreement (a libseccomp bug) fails the
- * build with -EPROTO. On error, err (errlen bytes) says what failed.
+ * Build one libseccomp filter: default ALLOW, every architecture of `arches`
+ * added before any rule, a wrong architecture kills the process. The
+ * exported BPF is checked against the clauses on a table of probe calls for
+ * every architecture; on a disagreement (a libseccomp bug) other orders of
+ * ABIs and clauses are tried, and -EPROTO means none came out right. Most
+ * callers want ng_sc_build_program, which has a fallback for that case.
+ * On error, err (errlen bytes) says what failed.
  */
 int ng_sc_build(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 		scmp_filter_ctx *out, char *err, size_t errlen);
@@ -163,8 +165,11 @@ int ng_sc_oci_order(const struct ng_sc_filter *f, const struct ng_sc_arches *arc
 /* Export a built filter as raw BPF (struct sock_filter[]) or PFC text into b. */
 int ng_sc_export(scmp_filter_ctx ctx, enum ng_sc_format fmt, struct ng_buf *b);
 
-/* OCI runtime-spec `linux.seccomp` JSON object, and a systemd drop-in (whole-syscall block). */
-/* order: the clause order from ng_sc_oci_order, or NULL for f's own. */
+/*
+ * OCI runtime-spec `linux.seccomp` JSON object (order: the clause order from
+ * ng_sc_oci_order, or NULL for f's own), and a systemd drop-in, which blocks
+ * the whole system call.
+ */
 int ng_sc_write_oci(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,
 		    const size_t *order, struct ng_buf *b);
 int ng_sc_write_systemd(const struct ng_sc_filter *f, const struct ng_sc_arches *arches,

@@ -260,7 +260,14 @@ static __always_inline long put_name(char *buf, __u32 off, const void *name)
 {
 	if (off >= NG_PATH_BYTES)
 		return -1;
-	long n = bpf_probe_read_kernel_str(buf + (off & (NG_PATH_BYTES - 1)), NG_PATH_BYTES, name);
+	/*
+	 * Without the barrier clang drops the mask after the test above and
+	 * reloads a spilled copy of off whose bound older verifiers (6.1) do
+	 * not track, so they see a read past the end of the scratch buffer.
+	 */
+	barrier_var(off);
+	off &= NG_PATH_BYTES - 1;
+	long n = bpf_probe_read_kernel_str(buf + off, NG_PATH_BYTES, name);
 	if (n <= 1) /* error, or an empty name */
 		return n == 1 ? off : -1;
 	if (off + n > NG_PATH_BYTES)
@@ -414,18 +421,23 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
 {
 	struct task_struct *leader = t->group_leader;
 	const struct cred *cred = t->cred;
-	struct pid *pid = leader->thread_pid;
-	unsigned int level = pid->level;
+	/*
+	 * Read through a helper on purpose: numbers[] is indexed by a variable,
+	 * and pointer arithmetic with a variable on a BTF pointer is refused by
+	 * older verifiers (6.1); as a plain value the address is just a number.
+	 */
+	struct pid *pid = BPF_CORE_READ(leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
 	struct upid up = {};
 	__u64 id = bpf_get_current_pid_tgid();
 
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
 	r->ppid = t->real_parent->tgid;
-	/* numbers[] is a flexible array: index it by hand; levels are bounded by MAX_PID_NS_LEVEL (32). */
+	/* Levels are bounded by MAX_PID_NS_LEVEL (32). */
 	bpf_probe_read_kernel(&up, sizeof(up),
 			      (void *)pid + bpf_core_field_offset(pid->numbers) +
-				      (level & 63) * bpf_core_type_size(struct upid));
+				      (level & 63) * sizeof(struct upid));
 	r->vpid = up.nr;
 	r->ns_pid = up.ns ? BPF_CORE_READ(up.ns, ns.inum) : 0;
 	r->uid = cred->uid.val;

@@ -330,6 +330,54 @@ static void test_policy_missing_file(void **state)
 	ng_sc_filter_free(&f);
 }
 
+/* Drop-in lines per action; a hostile name cannot start a directive of its own. */
+static void test_systemd_dropin(void **state)
+{
+	char path[] = "/tmp/ng-policy-XXXXXX";
+	struct ng_sc_filter f;
+	struct ng_sc_arches arches;
+	struct ng_buf b = {0};
+	int fd = mkstemp(path);
+	FILE *p;
+
+	ng_sc_host_arches(&arches);
+	load_shipped("kill-oversized-maxnode", &f);
+	assert_int_equal(ng_sc_write_systemd(&f, &arches, &b), 0);
+	assert_non_null(strstr(b.data, "\nSystemCallFilter=~set_mempolicy\n"));
+	ng_buf_free(&b);
+	ng_sc_filter_free(&f);
+	load_shipped("log-numa-balancing", &f);
+	assert_int_equal(ng_sc_write_systemd(&f, &arches, &b), 0);
+	assert_non_null(strstr(b.data, "\nSystemCallLog=set_mempolicy\n"));
+	assert_null(strstr(b.data, "\nSystemCallFilter="));
+	ng_buf_free(&b);
+	ng_sc_filter_free(&f);
+
+	assert_true(fd >= 0);
+	close(fd);
+	p = fopen(path, "w");
+	assert_non_null(p);
+	fputs("policy: \"x\\n[Service]\\nExecStartPre=/bin/evil\"\nmatch:\n  - mode: MPOL_BIND\n",
+	      p);
+	fclose(p);
+	ng_sc_filter_init(&f, path);
+	assert_int_equal(ng_sc_policy_load(path, &f, stderr), 0);
+	assert_non_null(strchr(f.name, '\n'));
+	assert_int_equal(ng_sc_write_systemd(&f, &arches, &b), 0);
+	/* Every line is a comment, the one [Service] header, or the filter line. */
+	for (char *line = b.data; line && *line;) {
+		char *nl = strchr(line, '\n');
+
+		assert_true(line[0] == '#' || strncmp(line, "[Service]\n", 10) == 0 ||
+			    strncmp(line, "SystemCallFilter=~set_mempolicy:EPERM\n", 38) == 0);
+		line = nl ? nl + 1 : NULL;
+	}
+	assert_null(strstr(b.data, "\nExecStartPre"));
+	ng_buf_free(&b);
+	ng_sc_filter_free(&f);
+	unlink(path);
+}
+
 static void test_policy_actions(void **state)
 {
 	struct ng_sc_filter f;
@@ -358,6 +406,7 @@ int main(void)
 	    cmocka_unit_test(test_deny_bind_table),	cmocka_unit_test(test_golden_pfc),
 	    cmocka_unit_test(test_generated_examples),	cmocka_unit_test(test_policy_errors),
 	    cmocka_unit_test(test_policy_missing_file), cmocka_unit_test(test_policy_actions),
+	    cmocka_unit_test(test_systemd_dropin),
 	};
 
 	srcdir = getenv("NUMAGUARD_SRCDIR");

@@ -96,7 +96,11 @@ static int stalled_stdout_child(void)
 	CHECK(st.dropped_alerts == 1000 && st.written == 0);
 	CHECK(a.seq == 1004);
 	fprintf(stderr, "# worst emit latency with a stalled stdout: %.3f ms\n", worst * 1e3);
-	CHECK(worst < 0.05);
+	/*
+	 * A blocking emit would wait here until the drain below, seconds later;
+	 * the bound leaves room for a loaded machine descheduling this thread.
+	 */
+	CHECK(worst < 0.5);
 
 	/* Shutdown is bounded even though the writer is stuck in write(2). */
 	double t0 = now_s();

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,7 +40,7 @@ static char dir[64];
 static char rsyslogd[256];
 static int port_udp1, port_udp2, port_tcp1, port_tcp2;
 static pid_t rs_pid = -1;
-static char sock_path[128], out_path[128];
+static char sock_path[100], out_path[128];
 
 /* ---- rsyslogd ---------------------------------------------------------------------------- */
 
@@ -61,6 +62,17 @@ static bool tcp_ready(int port)
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 				 .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* The socket file appears at bind(); only a successful connect shows the daemon is there. */
+static bool unix_ready(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
 	return ok;
@@ -103,7 +115,7 @@ static void rs_start(void)
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {
-		if (access(sock_path, F_OK) == 0 && tcp_ready(port_tcp1) && tcp_ready(port_tcp2))
+		if (unix_ready() && tcp_ready(port_tcp1) && tcp_ready(port_tcp2))
 			return;
 		int st;
 		if (waitpid(rs_pid, &st, WNOHANG) == rs_pid)
@@ -719,8 +731,20 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	uint64_t emitted = 0;
 	double worst = 0;
 	struct ng_alert a = hostile_alert(3); /* ~3 KB per record */
+					      /*
+					       * The producer never outruns the healthy file sink (a loaded machine may
+					       * starve its writer for a while): whatever the file sink drops can then
+					       * only come from the dead receivers, which must not touch it.
+					       */
 #define EMIT()                                                                                     \
 	do {                                                                                       \
+		struct ng_sink_stats fs_;                                                          \
+		for (int w_ = 0; w_ < 5000; w_++) {                                                \
+			ng_sinks_get_stats(s, 2, &fs_);                                            \
+			if (fs_.pending < 16)                                                      \
+				break;                                                             \
+			usleep(1000);                                                              \
+		}                                                                                  \
 		double t0 = now_s();                                                               \
 		ng_sinks_emit_alert(s, &a);                                                        \
 		double dt = now_s() - t0;                                                          \
@@ -769,7 +793,12 @@ static void dead_receiver_never_blocks_and_drops_are_reported(void **state)
 	fprintf(stderr,
 		"# worst emit latency: %.3f ms; UDP dropped %" PRIu64 ", errors %" PRIu64 "\n",
 		worst * 1e3, udp.dropped, udp.errors);
-	if (worst > 0.05)
+	/*
+	 * A blocking emit would wait for as long as the receiver was stopped or
+	 * dead (seconds); the bound leaves room for a loaded machine descheduling
+	 * this thread.
+	 */
+	if (worst > 0.5)
 		fail_msg("an emit call took %.1f ms while the receiver was down", worst * 1000);
 
 	/* Receiver back on the same ports: delivery resumes and the drops are reported in-band. */

@@ -56,6 +56,7 @@ struct sink {
 	atomic_bool down; /* last delivery attempt failed */
 	_Atomic uint64_t queued, written, dropped, dropped_alerts, lost, reconnects, errors, resent;
 	atomic_int last_error;
+	unsigned seed; /* backoff jitter */
 	struct ng_rec *inflight;	      /* the record the writer is sending */
 	size_t inflight_n;		      /* records in it (a batch, for files and stdout) */
 	struct ng_rec *sent_head, *sent_tail; /* TCP: sent, not yet acknowledged */
@@ -197,7 +198,7 @@ static bool abandoned(const struct sink *k)
 static void backoff(struct sink *k, int *ms)
 {
 	/* ±25% jitter so a fleet does not reconnect to a recovered collector in lockstep. */
-	int wait = *ms - *ms / 4 + (int)(random() % (*ms / 2 + 1));
+	int wait = *ms - *ms / 4 + (int)(rand_r(&k->seed) % (unsigned)(*ms / 2 + 1));
 	for (int slept = 0; slept < wait && !abandoned(k); slept += IO_SLICE_MS)
 		sleep_ms(wait - slept < IO_SLICE_MS ? wait - slept : IO_SLICE_MS);
 	*ms = *ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : *ms * 2;
@@ -623,7 +624,6 @@ int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char 
 	pthread_cond_init(&s->rep_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	s->pid = (unsigned long)getpid();
-	srandom((unsigned)(s->pid ^ now_ns(CLOCK_MONOTONIC)));
 	if (opts->hostname)
 		snprintf(s->hostname, sizeof(s->hostname), "%s", opts->hostname);
 	else if (gethostname(s->hostname, sizeof(s->hostname) - 1) < 0)
@@ -644,6 +644,7 @@ int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char 
 		struct sink *k = &s->v[i];
 		k->owner = s;
 		k->conn.fd = -1;
+		k->seed = (unsigned)(s->pid * 2654435761u ^ now_ns(CLOCK_MONOTONIC) ^ i);
 		s->n = i + 1;
 		k->spec = strdup(specs[i]);
 		if (!k->spec) {
@@ -769,9 +770,10 @@ uint64_t ng_sinks_drain(struct ng_sinks *s, int timeout_ms)
 		if (!atomic_load(&k->done)) {
 			/*
 			 * Only a write(2) to a regular file on a hung device (a dead NFS
-			 * server) can still be blocked. Leave that thread and its sink
-			 * alone; ng_sinks_close() then leaks the sink set rather than
-			 * free memory the thread still uses.
+			 * server) or a slow DNS lookup before a reconnect can still be
+			 * blocked. Leave that thread and its sink alone; ng_sinks_close()
+			 * then leaks the sink set rather than free memory the thread
+			 * still uses.
 			 */
 			s->stuck = true;
 			continue;

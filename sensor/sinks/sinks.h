@@ -48,10 +48,16 @@ int ng_sinks_facility_parse(const char *name);
 int ng_sinks_open(struct ng_sinks **out, const struct ng_sinks_opts *opts, char *err,
 		  size_t errlen);
 
-/* Assign the alert its seq and queue it on every sink. Never blocks on a receiver. */
+/*
+ * Assign the alert its seq (1, 2, … per run) and queue it, formatted, on every
+ * sink. Never waits for a receiver. Thread-safe: seq order is queue order.
+ */
 void ng_sinks_emit_alert(struct ng_sinks *s, struct ng_alert *alert);
 
-/* run --all-events: queue one event JSON line on the stdout and file sinks. */
+/*
+ * run --all-events: queue one event JSON line on the stdout and file sinks.
+ * Events may fill three quarters of a queue; the rest is kept for alerts.
+ */
 void ng_sinks_emit_event(struct ng_sinks *s, const struct ng_event *evt);
 
 /* SIGHUP: reopen file sinks (logrotate). */

@@ -97,7 +97,7 @@ struct ng_record {
 	__u64 cgroup_id;
 	__u64 cap_effective;
 	__u64 start_boot; /* process (group leader) start time, boot ns: identity against pid reuse */
-	__u64 exec_id;    /* opaque token that changes on every execve (keyed hash of task->mm) */
+	__u64 exec_id;    /* the process's self_exec_id: changes on every execve */
 	__u32 pid, tid, ppid, vpid;
 	__u32 uid, euid, gid, loginuid;
 	__u32 ns_pid, ns_mnt, ns_user, ns_cgroup;

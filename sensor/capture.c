@@ -410,7 +410,7 @@ int ng_capture_open(struct ng_capture **out, const struct ng_capture_opts *opts,
 		    size_t errlen)
 {
 	struct ng_capture *c = calloc(1, sizeof(*c));
-	size_t rb = opts->ringbuf_bytes ? opts->ringbuf_bytes : (8u << 20);
+	size_t rb = opts->ringbuf_bytes ? opts->ringbuf_bytes : NG_RINGBUF_DEFAULT;
 	char why[NG_PATH__COUNT][384];
 	int r = -ENOENT;
 

@@ -231,6 +231,8 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 			   r.flags & NG_R_CGROUP_TRUNC);
 		ng_event_set(e, NG_F_CONTAINER_CGROUP);
 		e->kernel_captured |= NG_KC_CGROUP;
+		if (r.flags & NG_R_CGROUP_V1)
+			e->kernel_captured |= NG_KC_CGROUP_V1;
 	}
 	e->cgroup_id = r.cgroup_id;
 	e->start_boot_ns = r.start_boot;

@@ -875,11 +875,35 @@ void ng_enrich(struct ng_enricher *en, struct ng_event *e)
 	need_proc = (e->kernel_captured & NG_KC_PROC) != NG_KC_PROC;
 	if ((e->kernel_captured & NG_KC_CGROUP) && e->cgroup[0] == '/') {
 		kpath = e->cgroup;
+		/*
+		 * A v1 path was read by the kernel at the call from a live task (the
+		 * kernel only takes it when the v2 path is the root), so unlike
+		 * /proc's v1 lines of an exiting task it places the process.
+		 */
 		if (ng_cgroup_parse(kpath, &kc) == 0 &&
-		    (ng_container_is_container(&kc) || !en->has_v1)) {
+		    (ng_container_is_container(&kc) || !en->has_v1 ||
+		     (e->kernel_captured & NG_KC_CGROUP_V1))) {
 			put_identity(e, &kc);
 			need_cg = false;
 		}
+	}
+	/*
+	 * The kernel sends the paths once per process image and cgroup; later
+	 * events of the same image arrive without them and are served from
+	 * these caches, under the same keys, even after the process is gone.
+	 */
+	if (!need_proc) {
+		p = (struct proc_entry *)cache_put(&en->proc, pk, 0);
+		COPY_FIELD(p->exepath, e->exepath);
+		COPY_FIELD(p->cmdline, e->cmdline);
+		p = NULL;
+	}
+	if (!need_cg) {
+		c = (struct cgroup_entry *)cache_put(&en->cgroup, ck, now + en->cgroup_ttl_ns);
+		COPY_FIELD(c->cgroup, e->cgroup);
+		c->c = kc;
+		c->blind = false;
+		c = NULL;
 	}
 	/* Start empty: whatever cannot be read stays "" rather than stale. */
 	if (need_proc)

@@ -73,6 +73,7 @@ enum ng_runtime {
 /* ng_event.kernel_captured bits. */
 #define NG_KC_PROC 0x1   /* proc.exepath and proc.cmdline */
 #define NG_KC_CGROUP 0x2 /* container.cgroup */
+#define NG_KC_CGROUP_V1 0x4 /* ... taken from a v1 hierarchy: the task was in the v2 root */
 
 struct ng_event {
 	uint64_t present; /* bit (1 << enum ng_field_id) set when the field holds a value */

@@ -420,8 +420,10 @@ int cmd_run(int argc, char **argv)
 		rc = r == -EINVAL ? NG_EXIT_USAGE : NG_EXIT_RUNTIME;
 		goto out_sig;
 	}
-	if (ng_enricher_new(&st.enr, NULL)) {
-		fprintf(stderr, "numaguard run: setting up enrichment failed: out of memory\n");
+	r = ng_enricher_new(&st.enr, NULL);
+	if (r) {
+		fprintf(stderr, "numaguard run: setting up enrichment from /proc failed: %s\n",
+			strerror(-r));
 		goto out_sig;
 	}
 	st.all_events = o.all_events;

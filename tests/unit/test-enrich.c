@@ -528,6 +528,46 @@ static void fake_kernel_captured_wins(void **state)
 	ng_enricher_free(en);
 }
 
+/*
+ * The kernel sends the paths once per process image: later events of the
+ * same image come without them and are served from what the first one
+ * brought, even when the process is gone.
+ */
+static void fake_kernel_paths_serve_later_events(void **state)
+{
+	struct fake *fk = *state;
+	struct ng_enricher *en = new_enricher(fk, NULL);
+	struct ng_event e;
+
+	e = kernel_event(4290, "/tmp/once", "once -q", "/system.slice/docker-" H1 ".scope");
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	e = event_for(4290, START, 1); /* no /proc entry: the process is gone */
+	ng_enrich(en, &e);
+	assert_all_present(&e);
+	assert_string_equal(e.exepath, "/tmp/once");
+	assert_string_equal(e.cmdline, "once -q");
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.container_id, H1);
+	/* Another image of that pid is not served the old one. */
+	e = event_for(4290, START, 2);
+	ng_enrich(en, &e);
+	assert_string_equal(e.exepath, "");
+
+	/* A v1 path the kernel read at the call (task in the v2 root) places the process. */
+	e = kernel_event(4291, "/bin/sh", "sh", "/user.slice/session-1.scope");
+	e.kernel_captured |= NG_KC_CGROUP_V1;
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_HOST);
+	assert_string_equal(e.container_id, "host");
+	e = kernel_event(4292, "/bin/sh", "sh", "/docker/" H2);
+	e.kernel_captured |= NG_KC_CGROUP_V1;
+	ng_enrich(en, &e);
+	assert_int_equal(e.runtime, NG_RUNTIME_DOCKER);
+	assert_string_equal(e.container_id, H2);
+	ng_enricher_free(en);
+}
+
 /* On a pure cgroup v2 host the kernel's path is the whole truth, the root included. */
 static void fake_kernel_captured_v2_host(void **state)
 {
@@ -1075,6 +1115,7 @@ int main(void)
 		FAKE(fake_v2_only),
 		FAKE(fake_kernel_captured_wins),
 		FAKE(fake_kernel_captured_v2_host),
+		FAKE(fake_kernel_paths_serve_later_events),
 		FAKE(fake_namespaces_place_the_unplaceable),
 		FAKE(fake_exiting_v1_is_not_host),
 		FAKE(fake_bounds),

@@ -227,7 +227,7 @@ action(type="omfile" file="{out}" template="raw")
              "--output", f"cef+tcp://127.0.0.1:{cef}",
              "--output", "file:" + alerts],
             stdout=subprocess.DEVNULL, stderr=err, preexec_fn=die_with_parent)
-        deadline = time.time() + 20
+        deadline = time.time() + 60
         started = False
         while time.time() < deadline and sensor.poll() is None:
             with open(err_path) as f:

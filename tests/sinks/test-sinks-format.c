@@ -234,6 +234,40 @@ static void cef_record(void **state)
 	ng_buf_free(&b);
 }
 
+static void field_text_renders_every_type(void **state)
+{
+	struct ng_event e = {0};
+	struct ng_buf b = {0};
+	e.mode = 9; /* unknown modes stay numbers */
+	e.flags = NG_MPOL_F_STATIC_NODES | NG_MPOL_F_NUMA_BALANCING;
+	e.privileged = true;
+	e.res = -22;
+	e.time_ns = 1795832519123456789ull;
+	ng_nodes_set(&e.nodes, 2);
+	ng_nodes_set(&e.nodes, 700);
+	static const struct {
+		enum ng_field_id id;
+		const char *want;
+	} cases[] = {
+	    {NG_F_MPOL_MODE, "9"},
+	    {NG_F_MPOL_FLAGS, "MPOL_F_NUMA_BALANCING,MPOL_F_STATIC_NODES"},
+	    {NG_F_PROC_PRIVILEGED, "true"},
+	    {NG_F_EVT_RES, "-22"},
+	    {NG_F_EVT_TIME, "2026-11-28T02:21:59.123456789Z"},
+	    {NG_F_MPOL_NODES, "2,700"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ng_buf_reset(&b);
+		ng_fmt_field_text(&b, &e, &ng_fields[cases[i].id]);
+		/* Absent fields render as nothing. */
+		assert_int_equal(b.len, 0);
+		ng_event_set(&e, cases[i].id);
+		ng_fmt_field_text(&b, &e, &ng_fields[cases[i].id]);
+		assert_string_equal(ng_buf_cstr(&b), cases[i].want);
+	}
+	ng_buf_free(&b);
+}
+
 static void queue_is_bounded(void **state)
 {
 	struct ng_queue q;
@@ -361,6 +395,38 @@ static void file_sink_seq_mode_and_reopen(void **state)
 	rmdir(dir);
 }
 
+static void text_file_sink(void **state)
+{
+	char path[] = "/tmp/ng-sinks-text-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char spec[64];
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	const char *specs[] = {spec};
+	struct ng_sinks *s;
+	char err[256];
+	struct ng_sinks_opts o = {
+	    .specs = specs, .nspecs = 1, .format = NG_FORMAT_TEXT, .hostname = "h"};
+	assert_int_equal(ng_sinks_open(&s, &o, err, sizeof(err)), 0);
+	struct ng_alert a = make_alert("two\nlines");
+	ng_sinks_emit_alert(s, &a);
+	/* Events are JSON whatever --format says. */
+	ng_sinks_emit_event(s, &evt);
+	assert_true(ng_sinks_drain(s, 2000) == 0);
+	ng_sinks_close(s);
+	FILE *f = fopen(path, "r");
+	char line[8192];
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, "2026-11-28T02:21:59.123456789Z: Warning two\\nlines "
+				  "(rule_id=NG-0001 seq=1)\n");
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_true(strncmp(line, "{\"time\":", 8) == 0 && strstr(line, "\"event\":{"));
+	assert_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(path);
+}
+
 static void config_loads_and_reports_positions(void **state)
 {
 	char path[] = "/tmp/ng-config-XXXXXX";
@@ -426,7 +492,9 @@ int main(void)
 	    cmocka_unit_test(syslog_record_respects_length_limit),
 	    cmocka_unit_test(cef_escapes_and_severity),
 	    cmocka_unit_test(cef_record),
+	    cmocka_unit_test(field_text_renders_every_type),
 	    cmocka_unit_test(queue_is_bounded),
+	    cmocka_unit_test(text_file_sink),
 	    cmocka_unit_test(bad_specs_are_named),
 	    cmocka_unit_test(file_sink_seq_mode_and_reopen),
 	    cmocka_unit_test(config_loads_and_reports_positions),

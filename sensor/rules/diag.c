@@ -145,6 +145,9 @@ const char *ng_suggest(const char *word, size_t n, const char *(*get)(size_t i, 
 	const char *pick = NULL;
 	/* Allow about one typo in three characters, at least two. */
 	size_t limit = wl / 3 > 2 ? wl / 3 : 2;
+	/* A hint is not worth a quadratic load on a file with a huge number of items. */
+	if (n > 4096)
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		const char *c = get(i, ctx);
 		if (!c)

@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "embedded.h"
 #include "engine.h"
+#include "hash.h"
 #include "loader.h"
 #include "output.h"
 #include "program.h"
@@ -28,6 +29,9 @@ struct ng_rule {
 	const char *file;
 	unsigned line;
 };
+
+/* Above this many enabled rules the per-class index is not built (see build_index). */
+#define NG_INDEX_MAX_RULES 1024
 
 struct cand {
 	struct ng_rule *rule;
@@ -288,10 +292,30 @@ static int compile_rule(struct ng_engine *eng, struct ng_loader *L, const struct
  */
 static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 {
+	struct cand *buf = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	/*
+	 * Load time and memory grow with classes x rules: past NG_INDEX_MAX_RULES
+	 * every class shares one list of the generic programs (correct, slower).
+	 */
+	if (eng->nactive > NG_INDEX_MAX_RULES) {
+		for (size_t i = 0; i < eng->nactive; i++)
+			buf[i] = (struct cand){ eng->active[i], eng->active[i]->prog };
+		struct cand *all = ng_arena_alloc(&eng->arena, (eng->nactive + 1) * sizeof(*all));
+		if (!all)
+			return -ENOMEM;
+		memcpy(all, buf, eng->nactive * sizeof(*buf));
+		for (unsigned c = 0; c < NG_INDEX_CLASSES; c++) {
+			eng->cand[c] = all;
+			eng->ncand[c] = (uint32_t)eng->nactive;
+		}
+		return 0;
+	}
 	struct spec **specs = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*specs));
 	size_t *nspecs = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*nspecs));
-	struct cand *buf = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*buf));
-	if (!specs || !nspecs || !buf)
+	uint64_t *lhash = ng_arena_alloc(tmp, NG_INDEX_CLASSES * sizeof(*lhash));
+	if (!specs || !nspecs || !lhash)
 		return -ENOMEM;
 	for (unsigned c = 0; c < NG_INDEX_CLASSES; c++) {
 		uint32_t n = 0;
@@ -299,7 +323,7 @@ static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 			struct ng_rule *r = eng->active[i];
 			uint64_t sig;
 			const struct ng_prog *p = NULL;
-			if (!ng_index_signature(tmp, r->cond, c, &sig)) {
+			if (!ng_index_signature(eng->progs, r->cond, c, &sig)) {
 				buf[n++] = (struct cand){ r, r->prog };
 				continue;
 			}
@@ -307,7 +331,7 @@ static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 				if (specs[i][k].sig == sig)
 					p = specs[i][k].prog;
 			if (!p) {
-				p = ng_prog_compile_class(eng->progs, r->cond, c, tmp);
+				p = ng_prog_compile_class(eng->progs, r->cond, c);
 				struct spec *ns = ng_arena_grow(tmp, specs[i], nspecs[i],
 								nspecs[i] + 1, sizeof(*ns));
 				if (!p || !ns)
@@ -318,10 +342,18 @@ static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 			if (!ng_prog_never(p))
 				buf[n++] = (struct cand){ r, p };
 		}
-		eng->cand[c] = ng_arena_alloc(&eng->arena, (n + 1) * sizeof(*eng->cand[c]));
-		if (!eng->cand[c])
-			return -ENOMEM;
-		memcpy(eng->cand[c], buf, n * sizeof(*buf));
+		/* Many classes end up with the same list: share it. */
+		lhash[c] = ng_hash_bytes(n, buf, n * sizeof(*buf));
+		for (unsigned k = 0; k < c && !eng->cand[c]; k++)
+			if (lhash[k] == lhash[c] && eng->ncand[k] == n &&
+			    memcmp(eng->cand[k], buf, n * sizeof(*buf)) == 0)
+				eng->cand[c] = eng->cand[k];
+		if (!eng->cand[c]) {
+			eng->cand[c] = ng_arena_alloc(&eng->arena, (n + 1) * sizeof(*eng->cand[c]));
+			if (!eng->cand[c])
+				return -ENOMEM;
+			memcpy(eng->cand[c], buf, n * sizeof(*buf));
+		}
 		eng->ncand[c] = n;
 	}
 	return 0;
@@ -361,20 +393,39 @@ static int load(struct ng_engine *eng, const struct ng_engine_opts *o, struct ng
 		r = -ENOMEM;
 		goto out;
 	}
+	/* Rule ids seen so far, for duplicate detection in linear time. */
+	size_t idcap = 64;
+	while (idcap < L.nrules * 2)
+		idcap *= 2;
+	const struct ng_rule_def **ids = ng_arena_alloc(&tmp, idcap * sizeof(*ids));
+	if (!ids) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < L.nrules; i++) {
 		const struct ng_rule_def *d = L.rules[i];
 		if (d->id) {
-			for (size_t j = 0; j < i; j++) {
-				const struct ng_rule_def *p = L.rules[j];
-				if (p->id && strcmp(p->id, d->id) == 0) {
-					char item[160];
-					snprintf(item, sizeof(item), "rule '%.100s'", d->name);
-					ng_diag_add(dg, NG_DIAG_ERROR, d->id_pos.file, d->id_pos.line,
-						    d->id_pos.col, item,
-						    "duplicate rule id '%s', already used by rule "
-						    "'%s' at %s:%u",
-						    d->id, p->name, p->id_pos.file, p->id_pos.line);
+			const struct ng_rule_def *p = NULL;
+			for (size_t h = ng_hash_mix(ng_hash_bytes(0, d->id, strlen(d->id))) &
+					 (idcap - 1);
+			     ids[h]; h = (h + 1) & (idcap - 1))
+				if (strcmp(ids[h]->id, d->id) == 0) {
+					p = ids[h];
+					break;
 				}
+			if (p) {
+				char item[160];
+				snprintf(item, sizeof(item), "rule '%.100s'", d->name);
+				ng_diag_add(dg, NG_DIAG_ERROR, d->id_pos.file, d->id_pos.line,
+					    d->id_pos.col, item,
+					    "duplicate rule id '%s', already used by rule '%s' at %s:%u",
+					    d->id, p->name, p->id_pos.file, p->id_pos.line);
+			} else {
+				size_t h = ng_hash_mix(ng_hash_bytes(0, d->id, strlen(d->id))) &
+					   (idcap - 1);
+				while (ids[h])
+					h = (h + 1) & (idcap - 1);
+				ids[h] = d;
 			}
 		}
 		struct ng_rule *rule = &eng->rules[eng->nrules];

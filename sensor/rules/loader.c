@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "loader.h"
 
 /* ---- positions inside scalars ---- */
@@ -170,28 +171,62 @@ static bool parse_bool(const char *s, bool *out)
 	return false;
 }
 
+static void *ix_get(const struct ng_name_index *ix, const char *name)
+{
+	if (!ix->cap)
+		return NULL;
+	size_t h = ng_hash_mix(ng_hash_bytes(0, name, strlen(name))) & (ix->cap - 1);
+	for (; ix->slots[h].name; h = (h + 1) & (ix->cap - 1))
+		if (strcmp(ix->slots[h].name, name) == 0)
+			return ix->slots[h].item;
+	return NULL;
+}
+
+/* Insert or replace. */
+static int ix_put(struct ng_arena *a, struct ng_name_index *ix, const char *name, void *item)
+{
+	if ((ix->n + 1) * 2 > ix->cap) {
+		size_t cap = ix->cap ? ix->cap * 2 : 64;
+		struct ng_name_slot *ns = ng_arena_alloc(a, cap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		for (size_t i = 0; i < ix->cap; i++) {
+			if (!ix->slots[i].name)
+				continue;
+			size_t h = ng_hash_mix(ng_hash_bytes(0, ix->slots[i].name,
+							     strlen(ix->slots[i].name))) &
+				   (cap - 1);
+			while (ns[h].name)
+				h = (h + 1) & (cap - 1);
+			ns[h] = ix->slots[i];
+		}
+		ix->slots = ns;
+		ix->cap = cap;
+	}
+	size_t h = ng_hash_mix(ng_hash_bytes(0, name, strlen(name))) & (ix->cap - 1);
+	for (; ix->slots[h].name; h = (h + 1) & (ix->cap - 1))
+		if (strcmp(ix->slots[h].name, name) == 0) {
+			ix->slots[h].item = item;
+			return 0;
+		}
+	ix->slots[h] = (struct ng_name_slot){ name, item };
+	ix->n++;
+	return 0;
+}
+
 struct ng_list_def *ng_loader_list(const struct ng_loader *L, const char *name)
 {
-	for (size_t i = 0; i < L->nlists; i++)
-		if (strcmp(L->lists[i]->name, name) == 0)
-			return L->lists[i];
-	return NULL;
+	return ix_get(&L->list_ix, name);
 }
 
 struct ng_macro_def *ng_loader_macro(const struct ng_loader *L, const char *name)
 {
-	for (size_t i = 0; i < L->nmacros; i++)
-		if (strcmp(L->macros[i]->name, name) == 0)
-			return L->macros[i];
-	return NULL;
+	return ix_get(&L->macro_ix, name);
 }
 
 static struct ng_rule_def *find_rule(const struct ng_loader *L, const char *name)
 {
-	for (size_t i = 0; i < L->nrules; i++)
-		if (strcmp(L->rules[i]->name, name) == 0)
-			return L->rules[i];
-	return NULL;
+	return ix_get(&L->rule_ix, name);
 }
 
 static int push_ptr(struct ng_arena *a, void *pv, size_t *n, void *item)
@@ -436,7 +471,8 @@ static int do_list(struct ctx *c, const struct ng_ynode *m)
 			return -ENOMEM;
 		l->name = ng_arena_strdup(c->L->perm, nm->s);
 		l->pos = (struct ng_pos){ c->file, nm->line, nm->col };
-		if (!l->name || push_ptr(c->L->tmp, &c->L->lists, &c->L->nlists, l))
+		if (!l->name || push_ptr(c->L->tmp, &c->L->lists, &c->L->nlists, l) ||
+		    ix_put(c->L->tmp, &c->L->list_ix, l->name, l))
 			return -ENOMEM;
 	}
 	size_t n = l->n + items->n;
@@ -483,7 +519,8 @@ static int do_macro(struct ctx *c, const struct ng_ynode *m)
 		if (!d)
 			return -ENOMEM;
 		d->name = ng_arena_strdup(c->L->perm, nm->s);
-		if (!d->name || push_ptr(c->L->tmp, &c->L->macros, &c->L->nmacros, d))
+		if (!d->name || push_ptr(c->L->tmp, &c->L->macros, &c->L->nmacros, d) ||
+		    ix_put(c->L->tmp, &c->L->macro_ix, d->name, d))
 			return -ENOMEM;
 	}
 	if (!ovr)
@@ -754,6 +791,8 @@ static int do_rule(struct ctx *c, const struct ng_ynode *m)
 		} else if (push_ptr(c->L->tmp, &c->L->rules, &c->L->nrules, nr)) {
 			return -ENOMEM;
 		}
+		if (ix_put(c->L->tmp, &c->L->rule_ix, nr->name, nr))
+			return -ENOMEM;
 		r = nr;
 		r->pos = (struct ng_pos){ c->file, nm->line, nm->col };
 		for (int k = 0; k < K__COUNT; k++)

@@ -104,6 +104,15 @@ struct ng_rule_def {
 	bool disabled_only; /* `- rule: X` + `enabled:` only: modifies X, Falco's legacy form */
 };
 
+/* Name → item, so that a file with 100 000 items loads in linear time. */
+struct ng_name_index {
+	struct ng_name_slot {
+		const char *name;
+		void *item;
+	} *slots;
+	size_t cap, n;
+};
+
 struct ng_loader {
 	struct ng_arena *perm; /* outlives the load: names, ids, tags, files */
 	struct ng_arena *tmp;  /* YAML trees and file texts, freed after compiling */
@@ -114,6 +123,7 @@ struct ng_loader {
 	size_t nmacros;
 	struct ng_rule_def **rules;
 	size_t nrules;
+	struct ng_name_index list_ix, macro_ix, rule_ix;
 };
 
 /*

@@ -85,10 +85,18 @@ struct memo_key {
 	uint32_t slot;
 };
 
+struct icache_slot {
+	const struct ng_node *node;
+	struct ins *in;
+};
+
 struct ng_prog_set {
 	struct ng_arena *a;
 	struct memo_key *keys; /* open addressing, cap a power of two */
 	size_t cap, n;
+	/* Comparisons compiled for judging classes, by node: compiled once, not per class. */
+	struct icache_slot *icache;
+	size_t icap, in;
 };
 
 static int cmp_i64(const void *a, const void *b)
@@ -307,7 +315,7 @@ static bool slot_for(struct ng_prog_set *set, const struct ng_node *n, uint32_t 
 struct decided {
 	const struct ng_event *rep;
 	uint64_t known;
-	struct ng_arena *scratch;
+	struct ng_prog_set *set;
 };
 
 static int decide(const struct decided *dc, const struct ng_node *n);
@@ -755,14 +763,44 @@ bool ng_index_may_match(struct ng_arena *a, const struct ng_node *root, unsigned
 }
 
 /* 1 or 0 when the class decides comparison n, -1 when it does not (or out of memory). */
+static struct ins *cached_ins(struct ng_prog_set *set, const struct ng_node *n)
+{
+	if ((set->in + 1) * 2 > set->icap) {
+		size_t cap = set->icap ? set->icap * 2 : 64;
+		struct icache_slot *ns = ng_arena_alloc(set->a, cap * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		for (size_t i = 0; i < set->icap; i++) {
+			if (!set->icache[i].node)
+				continue;
+			size_t h = ng_hash_mix((uintptr_t)set->icache[i].node) & (cap - 1);
+			while (ns[h].node)
+				h = (h + 1) & (cap - 1);
+			ns[h] = set->icache[i];
+		}
+		set->icache = ns;
+		set->icap = cap;
+	}
+	size_t h = ng_hash_mix((uintptr_t)n) & (set->icap - 1);
+	for (; set->icache[h].node; h = (h + 1) & (set->icap - 1))
+		if (set->icache[h].node == n)
+			return set->icache[h].in;
+	struct ins *in = ng_arena_alloc(set->a, sizeof(*in));
+	if (!in || !compile_cmp(set->a, n, in))
+		return NULL;
+	set->icache[h] = (struct icache_slot){ n, in };
+	set->in++;
+	return in;
+}
+
 static int decide(const struct decided *dc, const struct ng_node *n)
 {
 	if (!(dc->known >> n->field & 1))
 		return -1;
-	struct ins in = { 0 };
-	if (!compile_cmp(dc->scratch, n, &in))
-		return -1;
-	return test(&in, (const char *)dc->rep, dc->rep->present);
+	struct ins *in = cached_ins(dc->set, n);
+	if (!in)
+		return -1; /* out of memory: undecided is always safe */
+	return test(in, (const char *)dc->rep, dc->rep->present);
 }
 
 static bool sig_walk(const struct decided *dc, const struct ng_node *n, uint64_t *sig,
@@ -788,11 +826,11 @@ static bool sig_walk(const struct decided *dc, const struct ng_node *n, uint64_t
 	}
 }
 
-bool ng_index_signature(struct ng_arena *scratch, const struct ng_node *root, unsigned c,
+bool ng_index_signature(struct ng_prog_set *set, const struct ng_node *root, unsigned c,
 			uint64_t *sig)
 {
 	struct ng_event rep;
-	struct decided dc = { &rep, class_event(c, &rep), scratch };
+	struct decided dc = { &rep, class_event(c, &rep), set };
 	unsigned nbits = 0;
 	uint64_t bits = 0;
 	if (!sig_walk(&dc, root, &bits, &nbits))
@@ -808,10 +846,10 @@ bool ng_index_signature(struct ng_arena *scratch, const struct ng_node *root, un
 }
 
 const struct ng_prog *ng_prog_compile_class(struct ng_prog_set *set, const struct ng_node *root,
-					    unsigned c, struct ng_arena *scratch)
+					    unsigned c)
 {
 	struct ng_event rep;
-	struct decided dc = { &rep, class_event(c, &rep), scratch };
+	struct decided dc = { &rep, class_event(c, &rep), set };
 	struct ng_prog *p = ng_arena_alloc(set->a, sizeof(*p));
 	uint32_t n = count_cmp(root);
 	if (!p || !(p->ins = ng_arena_alloc(set->a, (n + 1) * sizeof(*p->ins))))

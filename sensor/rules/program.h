@@ -69,14 +69,14 @@ bool ng_index_may_match(struct ng_arena *a, const struct ng_node *root, unsigned
 
 /*
  * A program for events of class c only, with the comparisons the class
- * decides folded to constants (scratch holds load-time garbage). Classes
+ * decides folded to constants. Classes
  * with equal signatures get identical programs, so a rule needs one program
  * per distinct signature, not per class. A signature is not available (false)
  * for a rule with more than 58 decided comparisons: use the generic program.
  */
 const struct ng_prog *ng_prog_compile_class(struct ng_prog_set *set, const struct ng_node *root,
-					    unsigned c, struct ng_arena *scratch);
-bool ng_index_signature(struct ng_arena *scratch, const struct ng_node *root, unsigned c,
+					    unsigned c);
+bool ng_index_signature(struct ng_prog_set *set, const struct ng_node *root, unsigned c,
 			uint64_t *sig);
 /* The program can never accept (its condition is false for the whole class). */
 bool ng_prog_never(const struct ng_prog *p);

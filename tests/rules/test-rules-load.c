@@ -377,6 +377,42 @@ static void hostile_files(void **state)
 	free(s);
 }
 
+/* 100 000 items and 2 000 rules: names, ids and suggestions are indexed, never quadratic. */
+static void many_items(void **state)
+{
+	size_t cap = 16u << 20, o = 0;
+	char *s = malloc(cap);
+	for (int i = 0; i < 100000; i++)
+		o += (size_t)sprintf(s + o, "- list: l%d\n  items: [a%d]\n", i, i);
+	for (int i = 0; i < 2000; i++)
+		o += (size_t)sprintf(s + o, "- rule: r%d\n  id: X-%d\n  desc: d\n  output: o\n"
+					    "  priority: info\n  condition: proc.name in (l%d, l%d)\n",
+				     i, i == 1999 ? 7 : i, i, 99999 - i);
+	struct ng_diags d = { 0 };
+	struct ng_engine *eng = NULL;
+	const char *names[] = { "t.yaml" };
+	struct ng_engine_opts opts = { .no_defaults = true, .diags = &d, .texts = (const char **)&s,
+				       .text_names = names, .ntexts = 1 };
+	assert_int_equal(ng_engine_load(&eng, &opts), -EINVAL);
+	assert_int_equal(d.errors, 1);
+	assert_true(has_diag(&d, NG_DIAG_ERROR, 200000 + 1999 * 6 + 2, 7, "rule 'r1999'",
+			     "duplicate rule id 'X-7', already used by rule 'r7'"));
+	ng_diags_free(&d);
+	/* without the duplicate it loads, and the lists work */
+	char *dup = strstr(s, "id: X-7\n  desc: d\n  output: o\n  priority: info\n  condition: "
+			      "proc.name in (l1999");
+	assert_non_null(dup);
+	memcpy(dup, "id: Y-7", 7);
+	assert_int_equal(ng_engine_load(&eng, &opts), 0);
+	assert_int_equal(ng_engine_rule_count(eng), 2000);
+	strcpy(ev.name, "a99990");
+	assert_int_equal(ng_engine_eval(eng, &ev, NULL, NULL), 1); /* r9 lists l99990 */
+	ng_engine_free(eng);
+	ng_diags_free(&d);
+	full_event(&ev);
+	free(s);
+}
+
 static void shipped_rules_load(void **state)
 {
 	struct ng_diags d = { 0 };
@@ -405,6 +441,7 @@ int main(void)
 		cmocka_unit_test_setup(overrides, setup),
 		cmocka_unit_test_setup(exceptions, setup),
 		cmocka_unit_test_setup(hostile_files, setup),
+		cmocka_unit_test_setup(many_items, setup),
 		cmocka_unit_test_setup(shipped_rules_load, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,10 @@ declare -A max_len=(
 	[rules]=16384 [cond]=4096 [event-parse]=8192 [decode]=1400 [cgroup]=4096
 	[json-escape]=4096 [syslog]=8192 [cef]=8192 [config]=8192 [policy]=8192
 )
+# Per-input time limit (wall clock, so it must allow for a loaded CI machine). The
+# targets that build seccomp filters check each filter against up to 192 x 192
+# probe calls per ABI and build attempt, which takes seconds under the sanitizers.
+declare -A timeout=([cond]=60 [policy]=60)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(rules cond event-parse decode cgroup json-escape syslog cef
 				     config policy)
@@ -60,7 +64,7 @@ run_one() {
 	local start end rc
 	start=$(date +%s%N)
 	"$bin" -max_total_time="$secs" -max_len="${max_len[$t]:-4096}" -rss_limit_mb=2048 \
-		-malloc_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+		-malloc_limit_mb=2048 -timeout="${timeout[$t]:-10}" -print_final_stats=1 \
 		-artifact_prefix="$out/artifacts/" "${dict[@]}" \
 		"${inputs[@]}" >"$log" 2>&1
 	rc=$?

@@ -61,15 +61,15 @@ run_one() {
 	for d in "$src/corpus/$t" "$src/regressions/$t"; do
 		[ -d "$d" ] && inputs+=("$d")
 	done
-	local start end rc
-	start=$(date +%s%N)
-	"$bin" -max_total_time="$secs" -max_len="${max_len[$t]:-4096}" -rss_limit_mb=2048 \
+	local rc
+	# bash's time keyword: wall, user and system seconds of the fuzzer process.
+	local TIMEFORMAT='times: %R %U %S'
+	{ time "$bin" -max_total_time="$secs" -max_len="${max_len[$t]:-4096}" -rss_limit_mb=2048 \
 		-malloc_limit_mb=2048 -timeout="${timeout[$t]:-10}" -print_final_stats=1 \
 		-artifact_prefix="$out/artifacts/" "${dict[@]}" \
-		"${inputs[@]}" >"$log" 2>&1
+		"${inputs[@]}" >"$log" 2>&1; } 2>"$out/times"
 	rc=$?
-	end=$(date +%s%N)
-	echo "wall_ms: $(((end - start) / 1000000))" >>"$log"
+	cat "$out/times" >>"$log"
 	echo $rc >"$work/$t.rc"
 	return $rc
 }
@@ -77,15 +77,15 @@ run_one() {
 # One line per target: executions, time, coverage gained over the seeds.
 report() {
 	local t=$1 rc=$2 log=$work/$1.log
-	local execs inited done ms wall art
+	local execs inited done wall cpu art
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	inited=$(grep -m1 -o 'INITED cov: [0-9]*' "$log" | grep -o '[0-9]*$')
 	done=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
-	ms=$(sed -n 's/^wall_ms: *//p' "$log")
-	wall=$(printf '%d.%d' $((${ms:-0} / 1000)) $((${ms:-0} % 1000 / 100)))
+	read -r wall cpu < <(awk '/^times: /{ printf "%.1f %.1f\n", $2, $3 + $4 }' "$log")
 	if [ "$rc" -eq 0 ]; then
-		printf '%-12s ok     %10s execs  %6s s  cov %s -> %s (+%s)\n' "$t" "${execs:-0}" \
-			"${wall:-0}" "${inited:-?}" "${done:-?}" "$(( ${done:-0} - ${inited:-0} ))"
+		printf '%-12s ok  %10s execs  %6s s wall  %6s s CPU  cov %s -> %s (+%s)\n' "$t" \
+			"${execs:-0}" "${wall:-?}" "${cpu:-?}" "${inited:-?}" "${done:-?}" \
+			"$(( ${done:-0} - ${inited:-0} ))"
 	else
 		art=$(grep -o "Test unit written to .*" "$log" | tail -1)
 		printf '%-12s FAILED (exit %s) after %s s; %s\n' "$t" "$rc" "${wall:-?}" \

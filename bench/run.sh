@@ -52,7 +52,8 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" sensor/numaguard >&2
 # The replay benchmark is built by the rules tests; without it the replay figure is skipped.
-if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^tests/rules/bench-replay:'; then
+targets=$(ninja -C "$build" -t targets all 2>/dev/null)
+if grep -q '^tests/rules/bench-replay:' <<<"$targets"; then
 	ninja -C "$build" tests/rules/bench-replay >&2
 fi
 

@@ -379,13 +379,20 @@ class Auditd:
 
 
 class Bpftrace:
-    """The one-liner a responder would type: print every call from the exit tracepoint."""
+    """
+    "bpftrace": the one-liner a responder would type, printing every call from the exit
+    tracepoint. "bpftrace-count": the least any program on that tracepoint can do (a per-pid
+    count in a map), which is the floor under every tracepoint-based sensor on this kernel.
+    """
 
-    name = "bpftrace"
-    PROG = 'tracepoint:syscalls:sys_exit_set_mempolicy { printf("%d %d\\n", pid, args->ret); }'
+    PROGS = {
+        "bpftrace": 'tracepoint:syscalls:sys_exit_set_mempolicy { printf("%d %d\\n", pid, args->ret); }',
+        "bpftrace-count": "tracepoint:syscalls:sys_exit_set_mempolicy { @calls[pid] = count(); }",
+    }
 
-    def __init__(self, ctx):
-        self.ctx = ctx
+    def __init__(self, ctx, name="bpftrace"):
+        self.ctx, self.name = ctx, name
+        self.PROG = self.PROGS[name]
         self.p = None
 
     def start(self):
@@ -440,7 +447,11 @@ class Bpftrace:
                 "lost_reported": lost}
 
     def seen(self, pid):
-        n = len(re.findall(rf"^{pid} ", self.lines, re.M))
+        if self.name == "bpftrace-count":
+            m = re.search(rf"^@calls\[{pid}\]: (\d+)$", self.lines, re.M)
+            n = int(m.group(1)) if m else 0
+        else:
+            n = len(re.findall(rf"^{pid} ", self.lines, re.M))
         os.unlink(self.outpath)
         self.lines = ""
         return n
@@ -526,6 +537,7 @@ def overhead(ctx, args):
         (lambda: Numaguard(ctx, "numaguard-raw-all-events", all_events=True, attach="raw"), both),
         (lambda: Auditd(ctx), both),
         (lambda: Bpftrace(ctx), both),
+        (lambda: Bpftrace(ctx, "bpftrace-count"), both),
     ]
     rows = []
     for rnd in range(args.rounds):

@@ -23,6 +23,7 @@ CONFIG_LABEL = {
     "numaguard-raw-all-events": "numaguard --attach raw, --all-events to a file",
     "auditd": "auditd, one rule (-S set_mempolicy)",
     "bpftrace": "bpftrace one-liner (sys_exit_set_mempolicy, printf per call)",
+    "bpftrace-count": "bpftrace, per-pid count in a map on the same tracepoint (the floor)",
 }
 ORDER = list(CONFIG_LABEL)
 
@@ -133,13 +134,21 @@ def headline(res):
     seen = sum(v for v in sma.get("seen", []) if v is not None)
     calls = sum(sma.get("calls", []))
     kp = knee_points(res).get("numaguard-all-events", {})
+    kd = knee_points(res).get("numaguard-default", {})
+    runs = res.get("runs", [])
+    rb = sum(r["stats"].get("lost_ringbuf_full", 0) for r in runs
+             if r["config"] == "numaguard-all-events" and r["loop"] == "set_mempolicy")
+    sq = sum(r["sink"].get("dropped", 0) for r in runs
+             if r["config"] == "numaguard-all-events" and r["loop"] == "set_mempolicy")
+    rbd = sum(r["stats"].get("lost_ringbuf_full", 0) for r in runs
+              if r["config"] == "numaguard-default" and r["loop"] == "set_mempolicy")
 
     def verdict(ok):
         return "met" if ok else "**missed**"
     lines = [
         f"Measured {res['host']['date_utc']} on {res['host']['os']}, kernel {res['host']['kernel']}, "
         f"{res['host']['cpus']} CPUs; medians of {res['parameters']['rounds']} interleaved rounds; raw numbers in "
-        f"`bench/results/{os.path.basename(res['_path'])}`.",
+        f"`bench/results/` ({res['_path']}).",
         "",
         "| measure | result | target | |",
         "|---|---|---|---|",
@@ -147,9 +156,13 @@ def headline(res):
         f"{ratio(smp.get('cpu_speed_ratio_median'))} of no sensor | ≥ 0.95× | {verdict((smp.get('speed_ratio_median') or 0) >= TARGET_SMP)} |",
         f"| set_mempolicy loop, --all-events to a file (wall / caller CPU) | {ratio(sma.get('speed_ratio_median'))} / "
         f"{ratio(sma.get('cpu_speed_ratio_median'))} | ≥ 0.95× | {verdict((sma.get('speed_ratio_median') or 0) >= TARGET_SMP)} |",
-        f"| events lost, one load thread | {calls - seen} of {calls} | 0 | {verdict(calls and seen == calls)} |",
-        f"| highest 2-thread rate with nothing lost (--all-events) | {f(kp.get('max_clean_achieved'), '{:.0f} calls/s')} "
-        f"| – | first loss at {f(kp['first_lossy']['achieved_rate'] if kp.get('first_lossy') else None, '{:.0f} calls/s', 'none seen')} |",
+        f"| events lost, one load thread, --all-events | {calls - seen} of {calls} (ring buffer {rb}, file sink queue {sq}) "
+        f"| 0 | {verdict(calls and seen == calls)} |",
+        f"| events lost, one load thread, default rules | ring buffer {rbd} | 0 | {verdict(rbd == 0)} |",
+        f"| highest 2-thread rate with nothing lost, --all-events | {f(kp.get('max_clean_achieved'), '{:.0f} calls/s')} "
+        f"| – | lowest rate with a loss: {f(kp['first_lossy']['achieved_rate'] if kp.get('first_lossy') else None, '{:.0f} calls/s', 'none seen')} |",
+        f"| highest 2-thread rate with nothing lost, default rules | {f(kd.get('max_clean_achieved'), '{:.0f} calls/s')} "
+        f"| – | lowest rate with a loss: {f(kd['first_lossy']['achieved_rate'] if kd.get('first_lossy') else None, '{:.0f} calls/s', 'none seen')} |",
         f"| getppid loop, default attach (wall / caller CPU) | {ratio(gpp.get('speed_ratio_median'))} / "
         f"{ratio(gpp.get('cpu_speed_ratio_median'))} | ≥ 0.98× | {verdict((gpp.get('speed_ratio_median') or 0) >= TARGET_GPP)} |",
         f"| getppid loop, --attach raw (wall / caller CPU) | {ratio(raw.get('speed_ratio_median'))} / "
@@ -225,12 +238,18 @@ def replace_block(text, name, body):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("results")
+    ap.add_argument("results", nargs="+", help="results files; a section missing from the first "
+                    "is taken from the next that has it")
     ap.add_argument("--doc")
     a = ap.parse_args()
-    with open(a.results) as fh:
-        res = json.load(fh)
-    res["_path"] = a.results
+    res = {}
+    for path in a.results:
+        with open(path) as fh:
+            r = json.load(fh)
+        for k, v in r.items():
+            if v and not res.get(k):
+                res[k] = v
+    res["_path"] = ", ".join(os.path.basename(p) for p in a.results)
     if a.doc:
         with open(a.doc) as fh:
             text = fh.read()

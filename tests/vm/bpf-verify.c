@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ng-bpf-verify OBJECT\n");
 		return 2;
 	}
+	/* Line by line: a load the time limit kills must still show how far it got. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_print(print_all);
 	struct bpf_object *obj = bpf_object__open_file(argv[1], NULL);
 	if (!obj) {
@@ -72,6 +74,7 @@ int main(int argc, char **argv)
 	struct bpf_program *p;
 	bpf_object__for_each_program(p, obj) {
 		const char *name = bpf_program__name(p);
+		printf("ng-bpf-verify: loading %s\n", name);
 		int err = load_only(argv[1], name, log, 4);
 		printf("ng-bpf-verify: %s %s%s%s\n", name, err ? "REJECTED" : "loaded",
 		       err ? ": " : "", err ? strerror(-err) : "");

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Verdict for one guest of the kernel matrix, from its serial logs.
 
-    check_vm.py --name NAME --wall SECONDS --console LOG --data LOG [--qemu-log LOG]
+    check_vm.py --name NAME --wall-ms MS --console LOG --data LOG [--qemu-log LOG]
 
 The guest (tests/vm/guest-init.sh) ran numaguard on each capture path and
 made the same calls on each; here every call is matched with its event field
@@ -294,7 +294,7 @@ def check_path(path, fr, probe, release, xfails):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
-    ap.add_argument("--wall", type=float, required=True)
+    ap.add_argument("--wall-ms", type=int, required=True)
     ap.add_argument("--console", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--qemu-log")
@@ -333,13 +333,20 @@ def main():
             xfails.append(("probe auto", xfails[-1][1]))
         else:
             check(auto.startswith("kretprobe"), f"probe: auto is {auto!r}, expected a kretprobe path")
-    print(f"vm {a.name} ({release}): {a.wall:.1f} s wall; " + ", ".join(summary))
+    print(f"vm {a.name} ({release}): {a.wall_ms / 1000:.1f} s wall; " + ", ".join(summary))
     cost = re.findall(r"-- verifier stats of (\w+) --\n(?:.*\n)*?processed (\d+) insns",
                       fr.get("verify") or "")
     if cost:
         print(f"vm {a.name}: verifier instructions processed: " +
               ", ".join(f"{p}={n}" for p, n in cost))
-    rejected = re.findall(r"ng-bpf-verify: (\w+) REJECTED", fr.get("verify") or "")
+    verify = fr.get("verify") or ""
+    # 1 only means a program was rejected, which the logs below show.
+    stuck = re.search(r"ng-bpf-verify: exit status (\d+)", verify)
+    if stuck and stuck.group(1) != "1":
+        last = re.findall(r"ng-bpf-verify: loading (\w+)", verify)
+        check(False, f"ng-bpf-verify did not finish (exit status {stuck.group(1)}, 124/143: "
+              f"its 240 s limit); it was verifying {last[-1] if last else '?'}")
+    rejected = re.findall(r"ng-bpf-verify: (\w+) REJECTED", verify)
     if rejected:
         print(f"vm {a.name}: programs the verifier rejects: {', '.join(rejected)}")
     for reason in sorted({r for _, r in xfails}):

@@ -16,6 +16,7 @@
 #   NUMAGUARD_BUILDDIR   the meson build dir (default: ./build-vm)
 #   NG_VM_CACHE          kernel cache (default: $XDG_CACHE_HOME/numaguard/vm)
 #   NG_VM_KEEP=1         keep the work directory (serial logs, initramfs)
+#   NG_VM_VERIFIER_STATS=1  report the verifier's cost per program even when all load
 #   NUMAGUARD_REQUIRE_VM=1  a missing prerequisite fails instead of skipping
 #
 # Exit status: 0 all checks passed, 1 a check failed, 77 cannot run here.
@@ -115,6 +116,8 @@ fetch_kernel() { # META -> prints the path of the uncompressed vmlinux
 	echo "$dir/vmlinux"
 }
 
+cmdline_extra=
+[ "${NG_VM_VERIFIER_STATS:-}" != 1 ] || cmdline_extra=" ng.verify"
 rc=0
 for meta in "${metas[@]}"; do
 	vmlinux=$(fetch_kernel "$meta")
@@ -126,18 +129,17 @@ for meta in "${metas[@]}"; do
 	# qboot and an uncompressed kernel (PVH entry) skip the BIOS and the
 	# decompressor, the slow parts under TCG. Two nodes of 512 MiB, one CPU each.
 	status=0
-	timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m 1G \
+	timeout 900 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m 1G \
 		-bios "$qboot" -nodefaults -no-reboot -display none \
 		-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M \
 		-numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1 \
 		-kernel "$vmlinux" -initrd "$work/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 loglevel=4" \
+		-append "console=ttyS0 panic=-1 loglevel=4$cmdline_extra" \
 		-serial "file:$out/console.log" -serial "file:$out/data.log" \
 		</dev/null >"$out/qemu.log" 2>&1 || status=$?
 	end=$(date +%s%N)
-	wall=$(((end - start) / 1000000))e-3
-	[ $status -ne 124 ] || log "$name: qemu killed after 600 s"
-	python3 "$src/tests/vm/check_vm.py" --name "$name" --wall "$wall" \
+	[ $status -ne 124 ] || log "$name: qemu killed after 900 s"
+	python3 "$src/tests/vm/check_vm.py" --name "$name" --wall-ms $(((end - start) / 1000000)) \
 		--console "$out/console.log" --data "$out/data.log" --qemu-log "$out/qemu.log" || rc=1
 done
 [ "${NG_VM_KEEP:-}" != 1 ] || log "work directory kept: $work"

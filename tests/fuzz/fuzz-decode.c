@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Ring buffer records. The input is tried as it is (size and version checks),
- * then laid over a record with a valid header, so the fuzzer spends its time
- * on the fields and strings a record carries rather than on finding the
- * one accepted size. A decoded event must render (every string terminated
+ * then laid over each of the two record shapes (plain, and with the walked
+ * paths) with a valid header, so the fuzzer spends its time on the fields
+ * and strings a record carries rather than on finding the accepted sizes. A decoded event must render (every string terminated
  * within its field) as one JSON line.
  */
 #include <errno.h>
@@ -39,6 +39,29 @@ static void check(const struct ng_event *e)
 	ng_buf_free(&b);
 }
 
+/*
+ * Lay the input over a record of `len` bytes with a valid header and decode
+ * it. The copy is exactly `len` bytes on the heap, so ASan sees any read
+ * past the shape being decoded (a plain record has no paths after it).
+ */
+static void decode_as(const uint8_t *data, size_t size, size_t len)
+{
+	struct ng_record *rec = calloc(1, len);
+	struct ng_event e;
+	if (!rec)
+		abort();
+	memcpy(rec, data, size < len ? size : len);
+	rec->size = (__u16)len;
+	rec->version = NG_RECORD_VERSION;
+	/* attach and nbits are still the input's, so refusals stay reachable here too. */
+	int r = ng_decode(rec, len, BOOT_OFFSET, &e);
+	if (r != 0 && r != -EBADMSG)
+		fz_fail("unexpected error %d", r);
+	if (r == 0)
+		check(&e);
+	free(rec);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ng_event e;
@@ -46,24 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 0 && r != -EBADMSG)
 		fz_fail("unexpected error %d", r);
 	if (r == 0) {
-		if (size != sizeof(struct ng_record))
+		if (size != sizeof(struct ng_record) && size != sizeof(struct ng_record_paths))
 			fz_fail("a record of %zu bytes was accepted", size);
 		check(&e);
 	}
-
-	/* Heap copy: ASan sees reads past the record, which a stack buffer could hide. */
-	struct ng_record *rec = calloc(1, sizeof(*rec));
-	if (!rec)
-		abort();
-	memcpy(rec, data, size < sizeof(*rec) ? size : sizeof(*rec));
-	rec->size = sizeof(*rec);
-	rec->version = NG_RECORD_VERSION;
-	/* attach and nbits are still the input's, so refusals stay reachable here too. */
-	r = ng_decode(rec, sizeof(*rec), BOOT_OFFSET, &e);
-	if (r != 0 && r != -EBADMSG)
-		fz_fail("unexpected error %d", r);
-	if (r == 0)
-		check(&e);
-	free(rec);
+	decode_as(data, size, sizeof(struct ng_record));
+	decode_as(data, size, sizeof(struct ng_record_paths));
 	return 0;
 }

@@ -45,7 +45,11 @@ void ng_engine_free(struct ng_engine *eng);
  */
 typedef void (*ng_alert_cb)(const struct ng_alert *alert, void *ctx);
 
-/* Evaluate one event; never allocates. Returns the number of alerts emitted. */
+/*
+ * Evaluate one event; never allocates once the output buffer has reached the
+ * size of the largest alert. One thread at a time: the engine keeps per-event
+ * memo and throttle state. Returns the number of alerts emitted.
+ */
 unsigned ng_engine_eval(struct ng_engine *eng, const struct ng_event *evt, ng_alert_cb cb,
 			void *ctx);
 

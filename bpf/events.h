@@ -76,7 +76,7 @@ enum ng_record_flags {
 /*
  * Paths are captured in the kernel as they are walked, leaf first: the
  * components as NUL-terminated names one after the other
- * ("ng-trigger\0bin\0usr\0"), count in *_nparts. Userspace reverses them.
+ * ("ng-trigger\0bin\0usr\0"), *_len bytes in all. Userspace reverses them.
  * Capturing in the kernel is what attributes a call from a process that has
  * exited before userspace could read /proc.
  */
@@ -105,10 +105,10 @@ struct ng_record {
 	__u16 eff_flags; /* task->mempolicy->flags, user plus internal bits */
 	__u16 nbits;     /* bits of nodes[] the kernel reads: min(maxnode - 1, NG_MAX_NODES) */
 	__u16 reserved;
-	__u8 exe_nparts;
-	__u8 cgroup_nparts;
-	__u16 args_len;
-	__u32 reserved2;
+	__u16 exe_len;    /* bytes of exe[] used */
+	__u16 cgroup_len; /* bytes of cgroup[] used */
+	__u16 args_len;   /* bytes of args[] used */
+	__u16 reserved2;
 	char comm[16];
 	char pcomm[16];
 	__u64 nodes[NG_NODE_WORDS];

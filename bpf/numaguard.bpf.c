@@ -81,6 +81,14 @@ struct {
 	__type(value, struct inflight);
 } ng_scratch SEC(".maps");
 
+/* The record being built (too large for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ng_record_paths);
+} ng_scratch_rec SEC(".maps");
+
 /* Scratch for walking a path: a name of up to NG_PATH_BYTES may start anywhere below NG_PATH_BYTES. */
 struct walkbuf {
 	char b[2 * NG_PATH_BYTES];
@@ -255,6 +263,19 @@ static __always_inline void on_entry(__u64 mode, __u64 nmask, __u64 maxnode, boo
 		count(NG_CNT_INFLIGHT_FULL);
 }
 
+/*
+ * The offset after each component, with its bounds widened to [0, 511] on
+ * purpose: otherwise every path through a walk carries its own lower bound
+ * and the verifier cannot prune one against another. put_name() checks the
+ * real bound again.
+ */
+static __always_inline __u32 forget_bounds(long off)
+{
+	__u32 v = off;
+	barrier_var(v);
+	return v & (2 * NG_PATH_BYTES - 1);
+}
+
 /* Append a NUL-terminated kernel string at off; returns the new offset, or -1 when full. */
 static __always_inline long put_name(char *buf, __u32 off, const void *name)
 {
@@ -289,7 +310,12 @@ static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_str
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
 	struct mount *mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	__u32 off = 0, n = 0;
+	/*
+	 * Only the byte offset is tracked, no component count: a counter that
+	 * differs on every path keeps the verifier from pruning, and its work
+	 * (the sensor's start-up time) grows with the square of the depth.
+	 */
+	__u32 off = 0;
 	bool done = false;
 
 	for (int i = 0; i < 32; i++) {
@@ -310,12 +336,11 @@ static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_str
 		long next = put_name(buf, off, BPF_CORE_READ(d, d_name.name));
 		if (next < 0)
 			break;
-		off = next;
-		n++;
+		off = forget_bounds(next);
 		d = parent;
 	}
 	bpf_probe_read_kernel(rp->exe, NG_PATH_BYTES, buf);
-	rp->base.exe_nparts = n;
+	rp->base.exe_len = off;
 	rp->base.flags |= NG_R_EXE | (done ? 0 : NG_R_EXE_TRUNC);
 }
 
@@ -351,7 +376,7 @@ static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_
 					char *buf)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
-	__u32 off = 0, n = 0;
+	__u32 off = 0;
 	bool done = false;
 
 	if (kn && !kn_parent(kn)) {
@@ -383,12 +408,11 @@ static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_
 		long next = put_name(buf, off, BPF_CORE_READ(kn, name));
 		if (next < 0)
 			break;
-		off = next;
-		n++;
+		off = forget_bounds(next);
 		kn = parent;
 	}
 	bpf_probe_read_kernel(rp->cgroup, NG_PATH_BYTES, buf);
-	rp->base.cgroup_nparts = n;
+	rp->base.cgroup_len = off;
 	rp->base.flags |= NG_R_CGROUP | (done ? 0 : NG_R_CGROUP_TRUNC);
 }
 
@@ -456,8 +480,8 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
 	r->exec_id = leader->self_exec_id;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	BPF_CORE_READ_STR_INTO(&r->pcomm, t, real_parent, comm);
-	r->exe_nparts = 0;
-	r->cgroup_nparts = 0;
+	r->exe_len = 0;
+	r->cgroup_len = 0;
 	r->args_len = 0;
 	r->reserved2 = 0;
 	if (bpf_core_field_exists(t->mems_allowed)) {
@@ -612,14 +636,20 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 	bool same_proc = last && last->start_boot == cur.start_boot;
 	bool need_exe = !same_proc || last->exec_id != cur.exec_id;
 	bool need_cg = !same_proc || last->cgroup_id != cur.cgroup_id;
+	bool paths = need_exe || need_cg;
+	__u64 size = paths ? sizeof(struct ng_record_paths) : sizeof(struct ng_record);
 
-	if (need_exe || need_cg) {
-		struct ng_record_paths *rp = bpf_ringbuf_reserve(&ng_events, sizeof(*rp), 0);
-		if (!rp) {
-			count(NG_CNT_RB_FULL);
-			return;
-		}
-		fill_record(&rp->base, in, ret, attach, t, sizeof(*rp));
+	/*
+	 * Built in per-CPU scratch and copied out with bpf_ringbuf_output(), so
+	 * one code path serves both record sizes: reserving each size in place
+	 * would need the whole fill twice, and the verifier's time (which is the
+	 * sensor's start-up time) with it.
+	 */
+	struct ng_record_paths *rp = bpf_map_lookup_elem(&ng_scratch_rec, &zero);
+	if (!rp)
+		return;
+	fill_record(&rp->base, in, ret, attach, t, size);
+	if (paths) {
 		struct walkbuf *wb = bpf_map_lookup_elem(&ng_walk, &zero);
 		if (wb && need_exe)
 			walk_exe(rp, t, wb->b);
@@ -627,19 +657,15 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 			walk_cgroup(rp, t, wb->b);
 		if (need_exe)
 			read_args(rp, t);
-		bpf_map_update_elem(&ng_seen, &tgid, &cur, BPF_ANY);
-		count(NG_CNT_EVENTS);
-		bpf_ringbuf_submit(rp, wakeup_flag());
-	} else {
-		struct ng_record *r = bpf_ringbuf_reserve(&ng_events, sizeof(*r), 0);
-		if (!r) {
-			count(NG_CNT_RB_FULL);
-			return;
-		}
-		fill_record(r, in, ret, attach, t, sizeof(*r));
-		count(NG_CNT_EVENTS);
-		bpf_ringbuf_submit(r, wakeup_flag());
 	}
+	if (bpf_ringbuf_output(&ng_events, rp, size, wakeup_flag())) {
+		count(NG_CNT_RB_FULL);
+		return;
+	}
+	/* Only a record that made it into the buffer counts as having sent the paths. */
+	if (paths)
+		bpf_map_update_elem(&ng_seen, &tgid, &cur, BPF_ANY);
+	count(NG_CNT_EVENTS);
 }
 
 /* Entry state for this thread, or NULL (none, or a dead thread's with a reused tid). */

@@ -34,7 +34,8 @@ struct ng_capture {
 /* libbpf's own messages: the first one after a reset is kept so a failed path can say why. */
 static char libbpf_last[512];
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_level level,
+							    const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;

@@ -42,18 +42,20 @@ static void copy_mask(ng_nodemask_t *dst, const __u64 *src)
 }
 
 /*
- * Join path components captured leaf first ("c\0b\0a\0") into "/a/b/c".
- * Everything is bounded by the record: a component without its NUL ends the
- * walk. A truncated walk (deeper than the kernel side captures) is marked by
+ * Join path components captured leaf first ("c\0b\0a\0", `used` bytes)
+ * into "/a/b/c". Everything is bounded by the record: a component without
+ * its NUL ends the walk. A truncated walk (deeper than the kernel side captures) is marked by
  * a leading "…/" so it can never pass for a complete path.
  */
-static void join_parts(char *out, size_t outlen, const char *parts, size_t partlen, unsigned nparts,
+static void join_parts(char *out, size_t outlen, const char *parts, size_t partlen, size_t used,
 		       bool truncated)
 {
 	const char *start[NG_PATH_BYTES / 2];
 	size_t lens[NG_PATH_BYTES / 2], n = 0, off = 0;
 
-	while (n < nparts && n < NG_PATH_BYTES / 2 && off < partlen) {
+	if (used < partlen)
+		partlen = used;
+	while (n < NG_PATH_BYTES / 2 && off < partlen) {
 		const char *p = parts + off;
 		const char *nul = memchr(p, '\0', partlen - off);
 		if (!nul)
@@ -210,7 +212,7 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	 * what is missing from /proc.
 	 */
 	if (r.flags & NG_R_EXE) {
-		join_parts(e->exepath, sizeof(e->exepath), rp.exe, sizeof(rp.exe), r.exe_nparts,
+		join_parts(e->exepath, sizeof(e->exepath), rp.exe, sizeof(rp.exe), r.exe_len,
 			   r.flags & NG_R_EXE_TRUNC);
 		ng_event_set(e, NG_F_PROC_EXEPATH);
 	}
@@ -227,7 +229,7 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	if ((r.flags & (NG_R_EXE | NG_R_ARGV)) == (NG_R_EXE | NG_R_ARGV))
 		e->kernel_captured |= NG_KC_PROC;
 	if (r.flags & NG_R_CGROUP) {
-		join_parts(e->cgroup, sizeof(e->cgroup), rp.cgroup, sizeof(rp.cgroup), r.cgroup_nparts,
+		join_parts(e->cgroup, sizeof(e->cgroup), rp.cgroup, sizeof(rp.cgroup), r.cgroup_len,
 			   r.flags & NG_R_CGROUP_TRUNC);
 		ng_event_set(e, NG_F_CONTAINER_CGROUP);
 		e->kernel_captured |= NG_KC_CGROUP;

@@ -159,11 +159,11 @@ static void paths_are_joined_and_bounded(void **state)
 	rp.base.size = sizeof(rp);
 	static const char exe[] = "ng-trigger\0integration\0tests\0";
 	memcpy(rp.exe, exe, sizeof(exe));
-	rp.base.exe_nparts = 3;
+	rp.base.exe_len = sizeof(exe) - 1;
 	static const char args[] = "prog\0-x\0a b\0";
 	memcpy(rp.args, args, sizeof(args) - 1);
 	rp.base.args_len = sizeof(args) - 1;
-	rp.base.cgroup_nparts = 0;
+	rp.base.cgroup_len = 0;
 	rp.base.flags = NG_R_EXE | NG_R_ARGV | NG_R_CGROUP;
 	assert_int_equal(ng_decode(&rp, sizeof(rp), 0, &e), 0);
 	assert_string_equal(e.exepath, "/tests/integration/ng-trigger");
@@ -182,9 +182,9 @@ static void paths_are_joined_and_bounded(void **state)
 	rp.base.flags |= NG_R_EXE_TRUNC;
 	ng_decode(&rp, sizeof(rp), 0, &e);
 	assert_string_equal(e.exepath, "\xe2\x80\xa6/tests/integration/ng-trigger");
-	/* nparts larger than what the bytes hold, and no final NUL: stops at the end. */
+	/* A length larger than the buffer, and no final NUL: stops at the end. */
 	memset(rp.exe, 'A', sizeof(rp.exe));
-	rp.base.exe_nparts = 200;
+	rp.base.exe_len = 60000;
 	rp.base.flags &= ~NG_R_EXE_TRUNC;
 	ng_decode(&rp, sizeof(rp), 0, &e);
 	assert_string_equal(e.exepath, "/");

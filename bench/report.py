@@ -99,8 +99,15 @@ def knee_points(res):
         rs = [r for r in res.get("knee", []) if r["config"] == cfg]
         ok = [r for r in rs if r["lost_reported"] == 0 and (r.get("seen") is None or r["seen"] == r["calls"])]
         bad = [r for r in rs if r not in ok]
+        # Loss comes from stalls as much as from rate, so a clean run above a lossy one proves
+        # little: the figure is the highest paced rate at and below which every run was clean.
+        paced_bad = [r["target_rate"] for r in bad if r["target_rate"]]
+        limit = min(paced_bad) if paced_bad else float("inf")
+        clean = [r for r in ok if r["target_rate"] and r["target_rate"] < limit]
+        if not paced_bad and not any(not r["target_rate"] for r in bad):
+            clean = ok
         out[cfg] = {
-            "max_clean_achieved": max((r["achieved_rate"] for r in ok), default=None),
+            "max_clean_achieved": max((r["achieved_rate"] for r in clean), default=None),
             "first_lossy": min(bad, key=lambda r: r["achieved_rate"], default=None),
         }
     return out
@@ -159,9 +166,9 @@ def headline(res):
         f"| events lost, one load thread, --all-events | {calls - seen} of {calls} (ring buffer {rb}, file sink queue {sq}) "
         f"| 0 | {verdict(calls and seen == calls)} |",
         f"| events lost, one load thread, default rules | ring buffer {rbd} | 0 | {verdict(rbd == 0)} |",
-        f"| highest 2-thread rate with nothing lost, --all-events | {f(kp.get('max_clean_achieved'), '{:.0f} calls/s')} "
+        f"| 2 threads, --all-events: every run clean up to | {f(kp.get('max_clean_achieved'), '{:.0f} calls/s')} "
         f"| – | lowest rate with a loss: {f(kp['first_lossy']['achieved_rate'] if kp.get('first_lossy') else None, '{:.0f} calls/s', 'none seen')} |",
-        f"| highest 2-thread rate with nothing lost, default rules | {f(kd.get('max_clean_achieved'), '{:.0f} calls/s')} "
+        f"| 2 threads, default rules: every run clean up to | {f(kd.get('max_clean_achieved'), '{:.0f} calls/s')} "
         f"| – | lowest rate with a loss: {f(kd['first_lossy']['achieved_rate'] if kd.get('first_lossy') else None, '{:.0f} calls/s', 'none seen')} |",
         f"| getppid loop, default attach (wall / caller CPU) | {ratio(gpp.get('speed_ratio_median'))} / "
         f"{ratio(gpp.get('cpu_speed_ratio_median'))} | ≥ 0.98× | {verdict((gpp.get('speed_ratio_median') or 0) >= TARGET_GPP)} |",

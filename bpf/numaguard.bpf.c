@@ -276,6 +276,13 @@ static __always_inline __u32 forget_bounds(long off)
 	return v & (2 * NG_PATH_BYTES - 1);
 }
 
+/*
+ * Steps of a walk: path components plus mount crossings, or cgroup levels.
+ * Deeper paths are reported truncated ("…/" in front). Each step costs the
+ * verifier a pass over the loop body at start-up.
+ */
+#define NG_WALK_MAX 20
+
 /* Append a NUL-terminated kernel string at off; returns the new offset, or -1 when full. */
 static __always_inline long put_name(char *buf, __u32 off, const void *name)
 {
@@ -318,7 +325,7 @@ static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_str
 	__u32 off = 0;
 	bool done = false;
 
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < NG_WALK_MAX; i++) {
 		struct dentry *mroot = BPF_CORE_READ(vm, mnt_root);
 		struct dentry *parent = BPF_CORE_READ(d, d_parent);
 		if (d == mroot || d == parent) {
@@ -394,7 +401,7 @@ static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_
 			rp->base.flags |= NG_R_CGROUP_V1;
 		}
 	}
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < NG_WALK_MAX; i++) {
 		struct kernfs_node *parent;
 		if (!kn) {
 			done = true;

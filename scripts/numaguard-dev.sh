@@ -4,7 +4,9 @@
 # Set up a Debian 12 machine for numaguard, build it, and run it or its tests.
 #
 #   scripts/numaguard-dev.sh run [RUN OPTIONS]   install deps, build, start `numaguard run`
-#   scripts/numaguard-dev.sh test                install deps, build, run the whole test suite
+#   scripts/numaguard-dev.sh test                install deps, build, run the whole test suite,
+#                                                then again under ASan/UBSan/LSan, then fuzz
+#                                                every parser for FUZZ_SECONDS (default 20) each
 #   scripts/numaguard-dev.sh deps | build        just one step
 #
 # Run as root (installing packages and loading BPF need it). BUILD_DIR
@@ -18,7 +20,7 @@ build=${BUILD_DIR:-$here/build}
 packages=(
 	meson ninja-build pkg-config gcc clang llvm python3
 	libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev libseccomp-dev libcmocka-dev
-	numactl util-linux procps rsyslog runc busybox-static
+	numactl util-linux procps rsyslog runc busybox-static jq libclang-rt-14-dev
 	qemu-system-x86 qemu-system-data cpio zstd file
 )
 
@@ -77,7 +79,20 @@ run)
 test)
 	deps
 	build
-	run_tests "$@"
+	rc=0
+	run_tests "$@" || rc=1
+	echo "numaguard-dev: the whole suite again under ASan, UBSan and LSan"
+	"$here/tests/fuzz/sanitize-suite.sh" "${SANITIZE_BUILD_DIR:-$here/build-sanitize}" || rc=1
+	echo "numaguard-dev: fuzzing every parser and escaper"
+	fuzz_build=${FUZZ_BUILD_DIR:-$here/build-fuzz}
+	if [ ! -f "$fuzz_build/build.ninja" ]; then
+		CC=clang meson setup "$fuzz_build" "$here" -Dfuzz=enabled -Dtests=disabled \
+			-Db_sanitize=address,undefined -Db_lundef=false \
+			-Dc_args='-fsanitize=fuzzer-no-link' || rc=1
+	fi
+	{ meson compile -C "$fuzz_build" &&
+		"$here/tests/fuzz/run-fuzzers.sh" "$fuzz_build" "${FUZZ_SECONDS:-20}"; } || rc=1
+	exit $rc
 	;;
 *)
 	sed -n '4,12p' "$0" >&2

@@ -236,9 +236,9 @@ def reap_with_timeout(p, timeout):
 class AuditQuiet:
     """
     Once audit has been enabled in a boot (auditd ran once, even if stopped since), the kernel
-    gives every new task an audit context, and every syscall of it takes the slow path:
-    a measurable cost on the cheapest syscall. A "never,task" rule stops that for tasks created while it
-    is in place. It is held for every configuration except auditd's own, so the others are
+    gives every new task an audit context, and every syscall of it takes the slow path, a
+    visible cost on the cheapest syscall. A "never,task" rule stops that for tasks created
+    while it is in place. It is held for every configuration except auditd's own, so the others are
     measured as on a host where audit never ran; it is only added when no audit daemon runs,
     and only removed if this benchmark added it.
     """

@@ -69,8 +69,8 @@ static inline long one_call(enum mode m, uint64_t i)
 
 static void sleep_until(uint64_t t)
 {
-	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ull),
-			       .tv_nsec = (long)(t % 1000000000ull) };
+	struct timespec ts = {.tv_sec = (time_t)(t / 1000000000ull),
+			      .tv_nsec = (long)(t % 1000000000ull)};
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
 }
@@ -116,12 +116,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "mode", required_argument, NULL, 'm' },
-		{ "calls", required_argument, NULL, 'n' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"mode", required_argument, NULL, 'm'},    {"calls", required_argument, NULL, 'n'},
+	    {"threads", required_argument, NULL, 't'}, {"rate", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},	       {0},
 	};
 	enum mode mode = MODE_SET_MEMPOLICY;
 	uint64_t calls = 1000000;
@@ -139,8 +136,10 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "getppid") == 0)
 				mode = MODE_GETPPID;
 			else {
-				fprintf(stderr, "loadgen: --mode '%s': expected set_mempolicy or "
-						"getppid\n", optarg);
+				fprintf(stderr,
+					"loadgen: --mode '%s': expected set_mempolicy or "
+					"getppid\n",
+					optarg);
 				return 2;
 			}
 			have_mode = true;
@@ -149,7 +148,8 @@ int main(int argc, char **argv)
 			errno = 0;
 			calls = strtoull(optarg, &end, 10);
 			if (errno || *end || calls == 0) {
-				fprintf(stderr, "loadgen: --calls '%s': expected a positive integer\n",
+				fprintf(stderr,
+					"loadgen: --calls '%s': expected a positive integer\n",
 					optarg);
 				return 2;
 			}
@@ -165,8 +165,10 @@ int main(int argc, char **argv)
 		case 'r':
 			rate = strtod(optarg, &end);
 			if (*end || rate < 0) {
-				fprintf(stderr, "loadgen: --rate '%s': expected calls per second "
-						"(0: unlimited)\n", optarg);
+				fprintf(stderr,
+					"loadgen: --rate '%s': expected calls per second "
+					"(0: unlimited)\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -185,7 +187,7 @@ int main(int argc, char **argv)
 	/* The default 50 µs slack would stretch every paced sleep and skew the rate. */
 	prctl(PR_SET_TIMERSLACK, 1UL);
 
-	struct worker w[MAX_THREADS] = { 0 };
+	struct worker w[MAX_THREADS] = {0};
 	pthread_barrier_init(&start_line, NULL, threads + 1);
 	for (unsigned i = 0; i < threads; i++) {
 		w[i].mode = mode;

@@ -72,7 +72,10 @@ run_path() { # PATH
 	done
 	# The calls run even when the sensor could not start: what the kernel
 	# returned (compat ABI, seccomp, modes it lacks) is checked all the same.
+	echo "numaguard-vm: $p: sensor $(grep -o 'capturing set_mempolicy with [a-z-]*' \
+		"/tmp/$p.err" || echo 'not started'); making the calls" >/dev/console
 	calls >"/tmp/$p.calls" 2>&1
+	echo "numaguard-vm: $p: stopping the sensor" >/dev/console
 	sleep 0.3
 	kill -INT $pid 2>/dev/null
 	# SIGINT also interrupts a load still in the verifier; KILL is the backstop.

@@ -60,14 +60,15 @@ for b in "$trigger" "$compat" "$verify"; do
 done
 
 # A static numaguard: the guest has no libc, libbpf or libelf.
+mkdir -p "$static_build"
 if [ ! -f "$static_build/build.ninja" ]; then
 	log "configuring the static build in $static_build"
 	meson setup "$static_build" "$src" -Dprefer_static=true -Dc_link_args=-static \
-		-Dtests=disabled >"$static_build.setup.log" 2>&1 ||
-		die "meson setup of the static build failed; see $static_build.setup.log"
+		-Dtests=disabled >"$static_build/vm-setup.log" 2>&1 ||
+		die "meson setup of the static build failed; see $static_build/vm-setup.log"
 fi
-ninja -C "$static_build" sensor/numaguard bpf/numaguard.linked.bpf.o >"$static_build.ninja.log" 2>&1 ||
-	die "building the static numaguard failed; see $static_build.ninja.log"
+ninja -C "$static_build" sensor/numaguard bpf/numaguard.linked.bpf.o >"$static_build/vm-ninja.log" 2>&1 ||
+	die "building the static numaguard failed; see $static_build/vm-ninja.log"
 numaguard=$static_build/sensor/numaguard
 for b in "$numaguard" "$trigger" "$compat" "$verify"; do
 	file -L "$b" | grep -q 'statically linked' ||

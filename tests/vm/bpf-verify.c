@@ -37,7 +37,8 @@ static int load_only(const char *path, const char *keep, char *log, __u32 level)
 		return -errno;
 	}
 	struct bpf_program *p;
-	bpf_object__for_each_program(p, obj) {
+	bpf_object__for_each_program(p, obj)
+	{
 		bool mine = strcmp(bpf_program__name(p), keep) == 0;
 		bpf_program__set_autoload(p, mine);
 		if (mine) {
@@ -72,7 +73,8 @@ int main(int argc, char **argv)
 	}
 	int failed = 0;
 	struct bpf_program *p;
-	bpf_object__for_each_program(p, obj) {
+	bpf_object__for_each_program(p, obj)
+	{
 		const char *name = bpf_program__name(p);
 		printf("ng-bpf-verify: loading %s\n", name);
 		int err = load_only(argv[1], name, log, 4);

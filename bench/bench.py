@@ -480,10 +480,16 @@ def loadgen(ctx, mode, calls, threads=1, rate=0):
 
 
 def wait_quiet(ctx):
-    """Wait (boundedly) until no other process captures set_mempolicy: its hooks would tax this run."""
-    deadline = time.monotonic() + ctx.quiet_wait_s
+    """
+    Wait until no other process captures set_mempolicy: its hooks would tax this run. Each
+    wait is bounded, and so is their total, so a busy host makes the run flag more rounds
+    rather than take unboundedly long.
+    """
+    t0 = time.monotonic()
+    deadline = t0 + min(ctx.quiet_wait_s, ctx.quiet_budget_s)
     while foreign_captures([]) and time.monotonic() < deadline:
         time.sleep(0.5)
+    ctx.quiet_budget_s = max(0.0, ctx.quiet_budget_s - (time.monotonic() - t0))
 
 
 def one_run(ctx, tool, loops, rnd):
@@ -793,6 +799,7 @@ class Ctx:
         self.stamp = os.path.basename(args.out).rsplit(".", 1)[0]
         self.unavailable = {}
         self.quiet_wait_s = 10 if args.quick else 30
+        self.quiet_budget_s = 30 if args.quick else 240
 
     def log(self, msg):
         print(msg, file=sys.stderr, flush=True)

@@ -7,7 +7,7 @@
 #
 #   sudo bench/run.sh [--quick] [--out FILE] [--only overhead,knee,replay,profile]
 #
-# A full run takes about 15 minutes, --quick about 2. Results: bench/results/<date>.json
+# A full run takes about 5 minutes on a quiet host and at most about 15; --quick about 2. Results: bench/results/<date>.json
 # (every raw number) and .csv (one row per measured loop); bench/report.py renders them.
 # Needs root (BPF, auditd). Installs the Debian packages auditd, bpftrace and strace when missing,
 # and leaves the machine as it found it: audit rules, audit backlog and enable flag restored,

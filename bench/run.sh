@@ -7,8 +7,9 @@
 #
 #   sudo bench/run.sh [--quick] [--out FILE] [--only overhead,knee,replay,profile]
 #
-# A full run takes about 5 minutes on a quiet host and at most about 15; --quick about 2. Results: bench/results/<date>.json
-# (every raw number) and .csv (one row per measured loop); bench/report.py renders them.
+# A full run takes about 5 minutes on a quiet host and at most about 15; --quick about 2.
+# Results: bench/results/<date>.json (every raw number) and .csv (one row per measured loop);
+# bench/report.py renders them.
 # Needs root (BPF, auditd). Installs the Debian packages auditd, bpftrace and strace when missing,
 # and leaves the machine as it found it: audit rules, audit backlog and enable flag restored,
 # daemons it started stopped, kernel.bpf_stats_enabled put back.
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=(--quick) ;;
 	--out) out=$2; shift ;;
 	--only) only=(--only "$2"); shift ;;
-	-h|--help) sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/run.sh: unknown option '$1' (see --help)" >&2; exit 1 ;;
 	esac
 	shift

@@ -176,7 +176,8 @@ static int hexval(char c)
 /*
  * Copy a container name into out, undoing systemd's unit-name escaping
  * ("\x2d" for '-') when `unescape`. Returns false (out = "") when the name is
- * empty, too long for container.id, or holds characters no runtime allows.
+ * empty, too long for container.id, holds characters no runtime allows, or is
+ * "host".
  */
 static bool copy_name(struct seg s, bool unescape, char out[NG_CONTAINER_ID_LEN])
 {
@@ -201,7 +202,10 @@ static bool copy_name(struct seg s, bool unescape, char out[NG_CONTAINER_ID_LEN]
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	return o > 0;
+	/* container.id "host" means a host process: a container named so would pass for one. */
+	if (strcmp(out, "host") == 0)
+		out[0] = '\0';
+	return out[0] != '\0';
 }
 
 enum verdict {

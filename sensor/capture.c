@@ -37,6 +37,15 @@ static char libbpf_last[512];
 __attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_level level,
 							    const char *fmt, va_list ap)
 {
+	bool debug = getenv("NUMAGUARD_DEBUG") != NULL;
+	va_list ap2;
+
+	/* NUMAGUARD_DEBUG=1: everything libbpf says, whole verifier logs included. */
+	if (debug) {
+		va_copy(ap2, ap);
+		vfprintf(stderr, fmt, ap2);
+		va_end(ap2);
+	}
 	if (level == LIBBPF_DEBUG)
 		return 0;
 	char line[256];
@@ -48,8 +57,6 @@ __attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_le
 	const char *msg = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;
 	if (n && !libbpf_last[0])
 		snprintf(libbpf_last, sizeof(libbpf_last), "%s", msg);
-	if (getenv("NUMAGUARD_DEBUG"))
-		fprintf(stderr, "libbpf: %s\n", msg);
 	return 0;
 }
 

@@ -163,8 +163,7 @@ static __always_inline __u32 read_user_mask(__u64 *dst, __u64 nmask, __u64 maxno
 	__u64 bits, bytes;
 
 	*nbits_out = 0;
-	for (int i = 0; i < NG_NODE_WORDS; i++)
-		dst[i] = 0;
+	__builtin_memset(dst, 0, NG_NODE_WORDS * 8);
 	/*
 	 * maxnode 1 or a NULL mask: the kernel uses an empty mask. maxnode 0
 	 * wraps to ULONG_MAX there and fails with EINVAL (for a non-NULL mask)
@@ -182,13 +181,13 @@ static __always_inline __u32 read_user_mask(__u64 *dst, __u64 nmask, __u64 maxno
 		bytes = NG_NODE_WORDS * 8;
 	if (bpf_probe_read_user(dst, bytes & 0xff, (const void *)nmask))
 		return NG_R_NODES_FAULT;
-	for (int i = 0; i < NG_NODE_WORDS; i++) {
-		__u64 lo = (__u64)i * 64;
-		if (lo >= bits)
-			dst[i] = 0;
-		else if (bits - lo < 64)
-			dst[i] &= (1ull << (bits - lo)) - 1;
-	}
+	/*
+	 * Words past the last one read are still zero; only the last word can
+	 * hold bits at or above `bits`. One masked store, not a loop with a
+	 * branch per word: each branch multiplies the verifier's work.
+	 */
+	if (bits % 64)
+		dst[(bits / 64) & (NG_NODE_WORDS - 1)] &= (1ull << (bits % 64)) - 1;
 	*nbits_out = bits;
 	return NG_R_NODES;
 }
@@ -562,10 +561,8 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 	r->eff_mode = 0;
 	r->eff_flags = 0;
 	r->reserved = 0;
-	for (int i = 0; i < NG_NODE_WORDS; i++) {
-		r->eff_nodes[i] = 0;
-		r->allowed[i] = 0;
-	}
+	__builtin_memset(r->eff_nodes, 0, sizeof(r->eff_nodes));
+	__builtin_memset(r->allowed, 0, sizeof(r->allowed));
 
 	if (in) {
 		r->mode_raw = in->mode_raw;
@@ -573,20 +570,20 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 		r->maxnode = in->maxnode;
 		r->flags |= in->flags;
 		r->nbits = in->nbits;
-		for (int i = 0; i < NG_NODE_WORDS; i++)
-			r->nodes[i] = in->nodes[i];
+		__builtin_memcpy(r->nodes, in->nodes, sizeof(r->nodes));
 		if (in->flags & NG_R_NODES) {
 			/* Re-read the mask: a change since entry is a TOCTOU race attempt. eff_nodes is scratch here. */
 			if (read_user_mask(r->eff_nodes, in->nmask, in->maxnode, in->flags & NG_R_COMPAT,
 					   &nbits) == NG_R_NODES) {
+				__u64 diff = 0;
 				for (int i = 0; i < NG_NODE_WORDS; i++)
-					if (r->eff_nodes[i] != in->nodes[i])
-						r->flags |= NG_R_NODES_CHANGED;
+					diff |= r->eff_nodes[i] ^ in->nodes[i];
+				if (diff)
+					r->flags |= NG_R_NODES_CHANGED;
 			} else {
 				r->flags |= NG_R_NODES_EXIT_FAULT;
 			}
-			for (int i = 0; i < NG_NODE_WORDS; i++)
-				r->eff_nodes[i] = 0;
+			__builtin_memset(r->eff_nodes, 0, sizeof(r->eff_nodes));
 		}
 		if (ret == 0)
 			fill_effective(r, t);
@@ -599,8 +596,7 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 			r->flags |= read_user_mask(r->nodes, nmask, maxnode, compat, &nbits);
 			r->nbits = nbits;
 		} else {
-			for (int i = 0; i < NG_NODE_WORDS; i++)
-				r->nodes[i] = 0;
+			__builtin_memset(r->nodes, 0, sizeof(r->nodes));
 			r->nbits = 0;
 		}
 		r->mode_raw = mode;
@@ -623,11 +619,13 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 /*
  * No wakeup per record: waking the reader per call costs microseconds on the
  * caller's path. The reader polls on a short timer; a wakeup is forced only
- * when enough data queued that the buffer could fill first.
+ * by the record that takes the queued data past the threshold, so the reader
+ * is woken once per fill, not once per record while it catches up.
  */
-static __always_inline __u64 wakeup_flag(void)
+static __always_inline __u64 wakeup_flag(__u64 size)
 {
-	return bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+	__u64 queued = bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA);
+	return queued < cfg_wakeup_bytes && queued + size >= cfg_wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
 }
@@ -665,7 +663,7 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 		if (need_exe)
 			read_args(rp, t);
 	}
-	if (bpf_ringbuf_output(&ng_events, rp, size, wakeup_flag())) {
+	if (bpf_ringbuf_output(&ng_events, rp, size, wakeup_flag(size))) {
 		count(NG_CNT_RB_FULL);
 		return;
 	}

@@ -236,6 +236,34 @@ static void detach(struct ng_capture *c)
 }
 
 /*
+ * Whether the kernel takes fentry programs at all, asked with the smallest
+ * one: loading the whole fexit path first would verify the large exit
+ * programs only to be refused (EPERM on kernels that block trampolines), and
+ * verification is most of the sensor's start-up time.
+ */
+static int probe_trampolines(char *why, size_t whylen)
+{
+	struct numaguard_bpf *s = numaguard_bpf__open();
+	int err;
+
+	if (!s) {
+		err = -errno;
+		snprintf(why, whylen, "opening the BPF object failed: %s", strerror(-err));
+		return err;
+	}
+	struct bpf_program *only = s->progs.fentry_inner;
+	set_only(s, &only, 1);
+	err = numaguard_bpf__load(s);
+	if (err)
+		snprintf(why, whylen, "the kernel refused to load the fexit programs: %s%s%s%s",
+			 strerror(-err), libbpf_last[0] ? " (libbpf: " : "", libbpf_last,
+			 libbpf_last[0] ? ")" : "");
+	numaguard_bpf__destroy(s);
+	libbpf_last[0] = '\0';
+	return err;
+}
+
+/*
  * Open, load and attach the programs of one path into c. The exit
  * tracepoint joins the kernel-function paths when it attaches; without it
  * those paths still work, but denied calls are not seen.
@@ -275,6 +303,12 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 			snprintf(why, whylen, "%s", tperr);
 			return err;
 		}
+	}
+
+	if (p == NG_PATH_FEXIT) {
+		err = probe_trampolines(why, whylen);
+		if (err)
+			return err;
 	}
 
 	s = numaguard_bpf__open();

@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
+#include "sinks/format.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Report a broken invariant with the offending bytes and abort (libFuzzer saves the input). */
@@ -46,12 +49,9 @@ const char *fz_str(struct fz_in *in, size_t *len);
 
 /*
  * An alert built from an input for the output formatters: every string a
- * process or a rule file controls (hostname aside, which is the operator's)
+ * process, a rule file or the configuration controls (the hostname too)
  * comes from the input, as do the numbers and the size limit.
  */
-#include "alert.h"
-#include "sinks/format.h"
-
 #define FZ_ALERT_STRS 12
 struct fz_alert {
 	struct ng_event e;

@@ -42,7 +42,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(rules cond event-parse decode cgroup json-escape syslog cef
 				     config policy)
 
-# UBSan reports are failures, not warnings; LSan runs at exit of every input batch.
+# UBSan reports are failures, not warnings. Leaks are caught per input by libFuzzer
+# (-detect_leaks, on by default with ASan) and by LeakSanitizer at exit.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 

@@ -302,52 +302,85 @@ static __always_inline long put_name(char *buf, __u32 off, const void *name)
 	return off + n;
 }
 
+struct exe_walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *mnt;
+	char *buf;
+	__u32 off;
+	__u32 done;
+};
+
+/*
+ * One step up the executable's path; returns 1 to stop. The walk state is
+ * copied to locals first: inside BPF_CORE_READ() a field of our own struct
+ * would be taken for a kernel field and relocated.
+ */
+static long exe_step(__u32 i, void *ctx)
+{
+	struct exe_walk *w = ctx;
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct mount *mnt = w->mnt;
+	struct dentry *mroot = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == mroot || d == parent) {
+		/* At the root of this mount: continue from where it is mounted. */
+		struct mount *pm = BPF_CORE_READ(mnt, mnt_parent);
+		if (!pm || pm == mnt) {
+			w->done = 1;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = pm;
+		w->vm = (void *)pm + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	long next = put_name(w->buf, w->off, BPF_CORE_READ(d, d_name.name));
+	if (next < 0)
+		return 1;
+	w->off = forget_bounds(next);
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * Run a walk step up to NG_WALK_MAX times. With bpf_loop() (5.17) the verifier
+ * checks the step once; an unrolled loop costs it a pass per step, which is
+ * most of the sensor's start-up time.
+ */
+#define WALK(step, ctx)                                                                            \
+	do {                                                                                       \
+		if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {                 \
+			bpf_loop(NG_WALK_MAX, step, ctx, 0);                                       \
+		} else {                                                                           \
+			for (int i_ = 0; i_ < NG_WALK_MAX; i_++)                                   \
+				if (step(i_, ctx))                                                 \
+					break;                                                     \
+		}                                                                                  \
+	} while (0)
+
 /*
  * The executable's path, walked from mm->exe_file up through its dentries,
  * crossing mounts, to the root of the task's mount namespace: the path as
  * the process itself sees it. bpf_d_path() would do this but is only
- * allowed in fentry/LSM programs.
+ * allowed in fentry/LSM programs. Only the byte offset is tracked, not a
+ * component count, which would keep the verifier from pruning.
  */
 static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_struct *t, char *buf)
 {
 	struct file *f = BPF_CORE_READ(t, mm, exe_file);
 	if (!f)
 		return; /* kernel thread, or exiting */
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
-	struct mount *mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	/*
-	 * Only the byte offset is tracked, no component count: a counter that
-	 * differs on every path keeps the verifier from pruning, and its work
-	 * (the sensor's start-up time) grows with the square of the depth.
-	 */
-	__u32 off = 0;
-	bool done = false;
-
-	for (int i = 0; i < NG_WALK_MAX; i++) {
-		struct dentry *mroot = BPF_CORE_READ(vm, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-		if (d == mroot || d == parent) {
-			/* At the root of this mount: continue from where it is mounted. */
-			struct mount *pm = BPF_CORE_READ(mnt, mnt_parent);
-			if (!pm || pm == mnt) {
-				done = true;
-				break;
-			}
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = pm;
-			vm = (void *)pm + bpf_core_field_offset(struct mount, mnt);
-			continue;
-		}
-		long next = put_name(buf, off, BPF_CORE_READ(d, d_name.name));
-		if (next < 0)
-			break;
-		off = forget_bounds(next);
-		d = parent;
-	}
+	struct exe_walk w = { .d = BPF_CORE_READ(f, f_path.dentry),
+			      .vm = BPF_CORE_READ(f, f_path.mnt),
+			      .buf = buf };
+	w.mnt = (void *)w.vm - bpf_core_field_offset(struct mount, mnt);
+	WALK(exe_step, &w);
 	bpf_probe_read_kernel(rp->exe, NG_PATH_BYTES, buf);
-	rp->base.exe_len = off;
-	rp->base.flags |= NG_R_EXE | (done ? 0 : NG_R_EXE_TRUNC);
+	rp->base.exe_len = w.off;
+	rp->base.flags |= NG_R_EXE | (w.done ? 0 : NG_R_EXE_TRUNC);
 }
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
@@ -355,6 +388,35 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 	if (bpf_core_field_exists(kn->__parent))
 		return BPF_CORE_READ(kn, __parent);
 	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+struct cg_walk {
+	struct kernfs_node *kn;
+	char *buf;
+	__u32 off;
+	__u32 done;
+};
+
+/* One level up the cgroup path; returns 1 to stop (state in locals, as in exe_step()). */
+static long cg_step(__u32 i, void *ctx)
+{
+	struct cg_walk *w = ctx;
+	struct kernfs_node *kn = w->kn;
+	if (!kn) {
+		w->done = 1;
+		return 1;
+	}
+	struct kernfs_node *parent = kn_parent(kn);
+	if (!parent) {
+		w->done = 1; /* the hierarchy's root: its name is not part of the path */
+		return 1;
+	}
+	long next = put_name(w->buf, w->off, BPF_CORE_READ(kn, name));
+	if (next < 0)
+		return 1;
+	w->off = forget_bounds(next);
+	w->kn = parent;
+	return 0;
 }
 
 /* The task's cgroup in the v1 hierarchy of one controller, if the kernel has that controller. */
@@ -382,8 +444,6 @@ static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_
 					char *buf)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
-	__u32 off = 0;
-	bool done = false;
 
 	if (kn && !kn_parent(kn)) {
 		struct kernfs_node *v1 = NULL;
@@ -400,26 +460,11 @@ static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_
 			rp->base.flags |= NG_R_CGROUP_V1;
 		}
 	}
-	for (int i = 0; i < NG_WALK_MAX; i++) {
-		struct kernfs_node *parent;
-		if (!kn) {
-			done = true;
-			break;
-		}
-		parent = kn_parent(kn);
-		if (!parent) {
-			done = true; /* the hierarchy's root: its name is not part of the path */
-			break;
-		}
-		long next = put_name(buf, off, BPF_CORE_READ(kn, name));
-		if (next < 0)
-			break;
-		off = forget_bounds(next);
-		kn = parent;
-	}
+	struct cg_walk w = { .kn = kn, .buf = buf };
+	WALK(cg_step, &w);
 	bpf_probe_read_kernel(rp->cgroup, NG_PATH_BYTES, buf);
-	rp->base.cgroup_len = off;
-	rp->base.flags |= NG_R_CGROUP | (done ? 0 : NG_R_CGROUP_TRUNC);
+	rp->base.cgroup_len = w.off;
+	rp->base.flags |= NG_R_CGROUP | (w.done ? 0 : NG_R_CGROUP_TRUNC);
 }
 
 /* The argument block of the calling process (current, so its user memory is readable). */

@@ -58,6 +58,7 @@ enum {
 /* Only the helper ids the programs probe with bpf_core_enum_value_exists(). */
 enum bpf_func_id {
 	BPF_FUNC_task_pt_regs = 175,
+	BPF_FUNC_loop = 181,
 };
 
 /* Structs named in libbpf's helper prototypes; declared so the prototypes are well-formed. */

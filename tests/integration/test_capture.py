@@ -27,8 +27,24 @@ CGROUP2 = next((p for p in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup")
                 if os.path.exists(os.path.join(p, "cgroup.procs"))
                 and os.path.exists(os.path.join(p, "cgroup.controllers"))), None)
 DOCKER_ID = "4f3c2b1a" * 8
+# A sensor built with ASan/UBSan is several times slower: it may fall behind
+# and lose events. Then a missing event is accepted only when the sensor
+# reported at least that many lost (a loss is never silent); every event
+# that did arrive is still checked in full.
+SANITIZED = os.environ.get("NG_SANITIZED") == "1"
 
 failures = []
+unseen = 0  # events not written, accepted only under SANITIZED and only if reported lost
+
+
+def count_check(seen, made, what):
+    """seen == made, or, in a sanitized build, the shortfall counted as reported loss."""
+    global unseen
+    if SANITIZED and seen < made:
+        unseen += made - seen
+        print(f"{what}: {seen} events for {made} calls (sanitized build: loss must be reported)")
+        return
+    check(seen == made, f"{what}: {seen} events for {made} calls")
 
 
 def check(cond, what):
@@ -139,7 +155,7 @@ def check_call(events, call, name, attach, blocked=False, uid=0, privileged=True
                e["event"]["container"]["cgroup"].endswith(f"docker-{DOCKER_ID}.scope")]
     else:
         got = by_tid(events, call["tid"])
-    check(len(got) == 1, f"{label}: exactly one event for tid {call['tid']} (got {len(got)})")
+    count_check(len(got), 1, f"{label}: tid {call['tid']}")
     if len(got) != 1:
         return None
     e = got[0]
@@ -275,7 +291,7 @@ def main():
 
     # TOCTOU: the mask flips between {0} and {1} during the calls.
     rev = [e["event"] for e in events if e["event"]["proc"]["pid"] == race["pid"]]
-    check(len(rev) == race["calls"], f"race: {len(rev)} events for {race['calls']} calls")
+    count_check(len(rev), race["calls"], "race")
     changed = [e for e in rev if e["mpol"]["nodes_changed"]]
     print(f"race: {len(changed)} of {len(rev)} calls saw the mask change")
     check(len(changed) > 0, "race: some calls report mpol.nodes_changed")
@@ -284,11 +300,11 @@ def main():
             check(e["mpol"]["effective_nodes"] == [0], "race: effective_nodes is the installed {0}")
     # N calls made → exactly N events seen.
     lev = [e for e in events if e["event"]["proc"]["pid"] == loop["pid"]]
-    check(len(lev) == loop["calls"], f"loop: {len(lev)} events for {loop['calls']} calls")
+    count_check(len(lev), loop["calls"], "loop")
     # numactl 2.0.16: libnuma probe, restore, then the real BIND (three calls).
     nev = [e["event"] for e in events if e["event"]["proc"]["name"] == "numactl"]
-    check(len(nev) == 3, f"numactl: {len(nev)} events (expected 3)")
-    check(any(e["mpol"]["mode"] == "MPOL_BIND" and e["mpol"]["nodes"] == [0] and
+    count_check(len(nev), 3, "numactl")
+    check((SANITIZED and not nev) or any(e["mpol"]["mode"] == "MPOL_BIND" and e["mpol"]["nodes"] == [0] and
               e["evt"]["res"] == 0 and e["user"]["name"] == "root" for e in nev),
           "numactl: a successful MPOL_BIND {0} by root")
     if container is not None:
@@ -316,11 +332,20 @@ def main():
         check(t_start - 2 <= ts <= t_end + 2, f"evt.time {t} within the run")
     # Nothing lost, and the sensor says so.
     m = re.search(r"stats \(final\): events=(\d+) captured=(\d+) lost_ringbuf_full=(\d+)", stderr)
-    check(m is not None, "final stats line printed")
-    if m:
-        check(m.group(3) == "0", f"no ring buffer loss ({m.group(3)})")
-        check(int(m.group(1)) == len(events) == int(m.group(2)),
-              f"stats events={m.group(1)} captured={m.group(2)} == written {len(events)}")
+    d = re.search(r"sink file:\S+: queued=\d+ written=\d+ dropped=(\d+) dropped_alerts=(\d+)",
+                  stderr)
+    check(m is not None and d is not None, "final stats lines printed")
+    if m and d:
+        received, captured, ring_lost = map(int, m.groups())
+        sink_dropped = int(d.group(1)) - int(d.group(2))  # event lines only
+        if not SANITIZED:
+            check(ring_lost == 0 and sink_dropped == 0,
+                  f"no loss (ring buffer {ring_lost}, sink {sink_dropped})")
+        check(received == captured == len(events) + sink_dropped,
+              f"stats events={received} captured={captured} == written {len(events)} + "
+              f"dropped {sink_dropped}")
+        check(unseen <= ring_lost + sink_dropped,
+              f"{unseen} events missing, {ring_lost + sink_dropped} reported lost")
     if failures:
         print(f"{len(failures)} check(s) failed on path {path}; sensor output in {work}")
         print(stderr)

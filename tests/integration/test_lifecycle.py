@@ -6,6 +6,7 @@ a storm of short-lived processes. Exits 77 when BPF is unavailable unless
 NUMAGUARD_REQUIRE_BPF=1."""
 import atexit
 import json
+import re
 import os
 import signal
 import subprocess
@@ -151,8 +152,17 @@ def test_reload(work):
     tc.check(by(after[1]) == set(), f"reload: after, rule A is gone ({by(after[1])})")
     tc.check(by(kept) == {"T-B"}, f"reload: the old set keeps running ({by(kept)})")
     n = sum(1 for e in evs if e["proc"]["pid"] == loop_out.get("pid"))
-    tc.check(n == loop_out.get("calls"), f"reload: {n} events for {loop_out.get('calls')} calls "
-             "made across two reloads")
+    made = loop_out.get("calls") or 0
+    if tc.SANITIZED and n < made:
+        # A sanitized sensor may fall behind; what it misses must be reported lost.
+        err = r.stderr()
+        lost = sum(int(x) for x in re.findall(r"lost_ringbuf_full=(\d+)", err))
+        lost += sum(int(a) - int(b) for a, b in
+                    re.findall(r"sink file:\S+: queued=\d+ written=\d+ dropped=(\d+) "
+                               r"dropped_alerts=(\d+)", err))
+        tc.check(made - n <= lost, f"reload: {made - n} events missing, {lost} reported lost")
+    else:
+        tc.check(n == made, f"reload: {n} events for {made} calls made across two reloads")
 
 
 def test_restart(work):
@@ -189,13 +199,15 @@ def test_storm(work):
     print(f"storm: {out['processes']} processes in {time.monotonic() - t0:.1f} s; sensor RSS "
           f"{rss0} kB at start, peak {hwm} kB")
     tc.check(out["processes"] == STORM, "storm: every process ran")
-    tc.check(hwm <= 32 * 1024, f"storm: peak RSS {hwm} kB within 32 MiB")
+    if not tc.SANITIZED:  # ASan's shadow memory alone is larger than the budget
+        tc.check(hwm <= 32 * 1024, f"storm: peak RSS {hwm} kB within 32 MiB")
     final = [l for l in r.stderr().splitlines() if "stats (final)" in l]
     tc.check(len(final) == 1, "storm: final stats line")
     if final:
         seen = int(final[0].split("events=")[1].split()[0])
         lost = int(final[0].split("lost_ringbuf_full=")[1].split()[0])
-        tc.check(seen >= STORM and lost == 0, f"storm: every call captured ({seen}, lost {lost})")
+        tc.check(seen + lost >= STORM and (lost == 0 or tc.SANITIZED),
+                 f"storm: every call captured ({seen}, lost {lost})")
 
 
 def test_untrusted_files(work):

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "event_text.h"
 #include "output.h"
 #include "text.h"
 
@@ -100,102 +101,6 @@ int ng_tmpl_compile(struct ng_cctx *cx, const struct ng_texts *t, struct ng_tmpl
 	return 0;
 }
 
-/* Decimal without printf: alerts are rendered on the evaluation path. */
-static void put_u64(struct ng_buf *b, uint64_t v)
-{
-	char t[24];
-	size_t i = sizeof(t);
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	ng_buf_put(b, t + i, sizeof(t) - i);
-}
-
-static void put_i64(struct ng_buf *b, int64_t v)
-{
-	if (v < 0) {
-		ng_buf_putc(b, '-');
-		put_u64(b, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64(b, (uint64_t)v);
-	}
-}
-
-static void sym_or_number(struct ng_buf *b, const struct ng_symtab *t, int64_t v)
-{
-	if (v >= 0 && (uint64_t)v < t->n && t->names[v] && t->names[v][0])
-		ng_buf_puts(b, t->names[v]);
-	else
-		put_i64(b, v);
-}
-
-void ng_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f)
-{
-	const void *p = ng_field_ptr(e, f);
-	if (!ng_event_has(e, (enum ng_field_id)(f - ng_fields))) {
-		ng_buf_puts(b, "<NA>");
-		return;
-	}
-	switch (f->type) {
-	case NG_FT_I64:
-		put_i64(b, *(const int64_t *)p);
-		break;
-	case NG_FT_U32:
-		put_u64(b, *(const uint32_t *)p);
-		break;
-	case NG_FT_U64:
-		put_u64(b, *(const uint64_t *)p);
-		break;
-	case NG_FT_BOOL:
-		ng_buf_puts(b, *(const bool *)p ? "true" : "false");
-		break;
-	case NG_FT_STR:
-		ng_buf_put(b, p, strnlen(p, f->size));
-		break;
-	case NG_FT_TIME: {
-		char t[48];
-		size_t n = ng_rfc3339(t, sizeof(t), *(const uint64_t *)p, 9);
-		ng_buf_put(b, t, n);
-		break;
-	}
-	case NG_FT_MODE:
-		sym_or_number(b, f->syms, *(const int64_t *)p);
-		break;
-	case NG_FT_ENUM:
-		sym_or_number(b, f->syms, *(const uint32_t *)p);
-		break;
-	case NG_FT_FLAGS: {
-		uint64_t v = *(const uint64_t *)p;
-		ng_buf_putc(b, '[');
-		for (unsigned i = 0, first = 1; i < 64; i++) {
-			if (!(v >> i & 1))
-				continue;
-			if (!first)
-				ng_buf_putc(b, ',');
-			first = 0;
-			sym_or_number(b, f->syms, i);
-		}
-		ng_buf_putc(b, ']');
-		break;
-	}
-	case NG_FT_NODES: {
-		const ng_nodemask_t *m = p;
-		bool first = true;
-		ng_buf_putc(b, '[');
-		for (unsigned w = 0; w < NG_NODE_WORDS; w++)
-			for (uint64_t bits = m->w[w]; bits; bits &= bits - 1) {
-				if (!first)
-					ng_buf_putc(b, ',');
-				put_u64(b, w * 64 + (unsigned)__builtin_ctzll(bits));
-				first = false;
-			}
-		ng_buf_putc(b, ']');
-		break;
-	}
-	}
-}
-
 void ng_tmpl_render(const struct ng_tmpl *t, const struct ng_event *e, struct ng_buf *b)
 {
 	for (size_t i = 0; i < t->nsegs; i++) {
@@ -203,6 +108,6 @@ void ng_tmpl_render(const struct ng_tmpl *t, const struct ng_event *e, struct ng
 		if (s->lit)
 			ng_buf_put(b, s->lit, s->len);
 		else
-			ng_field_text(b, e, &ng_fields[s->field]);
+			ng_field_text(b, e, &ng_fields[s->field], NG_TEXT_TEMPLATE);
 	}
 }

@@ -23,7 +23,5 @@ struct ng_tmpl {
 int ng_tmpl_compile(struct ng_cctx *cx, const struct ng_texts *t, struct ng_tmpl *out);
 /* Appends to b; allocates only when b must grow. */
 void ng_tmpl_render(const struct ng_tmpl *t, const struct ng_event *e, struct ng_buf *b);
-/* One field's value as output text (also used for throttle keys in messages). */
-void ng_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "event_text.h"
 #include "format.h"
 #include "text.h"
 
@@ -118,7 +119,7 @@ static void ext_field(struct ext *x, struct ng_buf *tmp, const struct ng_event *
 	if (!e || !ng_event_has(e, id))
 		return;
 	ng_buf_reset(tmp);
-	ng_fmt_field_text(tmp, e, &ng_fields[id]);
+	ng_field_text(tmp, e, &ng_fields[id], NG_TEXT_PLAIN);
 	ext_kv(x, key, tmp->data ? tmp->data : "", tmp->len);
 	if (label_key)
 		ext_str(x, label_key, label);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "event_text.h"
 #include "format.h"
 #include "text.h"
 
@@ -165,7 +166,7 @@ void ng_fmt_alert_syslog(struct ng_buf *b, const struct ng_alert *a, const struc
 			continue;
 		done |= 1ull << id;
 		ng_buf_reset(&v);
-		ng_fmt_field_text(&v, a->evt, &ng_fields[id]);
+		ng_field_text(&v, a->evt, &ng_fields[id], NG_TEXT_PLAIN);
 		/* Field names are valid SD-NAMEs: ASCII, no '=', ' ', ']' or '"', ≤ 32 octets. */
 		sd_param(&d, ng_fields[id].name, v.data ? v.data : "", v.len);
 	}

@@ -48,11 +48,6 @@ void ng_fmt_alert_text(struct ng_buf *b, const struct ng_alert *a, const struct 
  */
 void ng_fmt_text_escape(struct ng_buf *b, const char *s, size_t n);
 
-/*
- * One field's value as plain text (unescaped raw bytes for strings; names for
- * enums; lists joined by ","). Appends nothing when the field is absent.
- */
-void ng_fmt_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f);
 
 /*
  * RFC 5424 PARAM-VALUE escaping: '"', '\' and ']' get a backslash; bytes

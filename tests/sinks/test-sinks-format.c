@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "event_text.h"
 #include "sinks/format.h"
 #include "sinks/queue.h"
 #include "sinks/sinks.h"
@@ -258,11 +259,11 @@ static void field_text_renders_every_type(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ng_buf_reset(&b);
-		ng_fmt_field_text(&b, &e, &ng_fields[cases[i].id]);
+		ng_field_text(&b, &e, &ng_fields[cases[i].id], NG_TEXT_PLAIN);
 		/* Absent fields render as nothing. */
 		assert_int_equal(b.len, 0);
 		ng_event_set(&e, cases[i].id);
-		ng_fmt_field_text(&b, &e, &ng_fields[cases[i].id]);
+		ng_field_text(&b, &e, &ng_fields[cases[i].id], NG_TEXT_PLAIN);
 		assert_string_equal(ng_buf_cstr(&b), cases[i].want);
 	}
 	ng_buf_free(&b);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One event field as plain text: for rule output templates ("%mpol.nodes")
+ * and for the values of syslog structured data and CEF extensions. The raw
+ * bytes of strings are kept; each output format escapes them.
+ */
+#ifndef NUMAGUARD_EVENT_TEXT_H
+#define NUMAGUARD_EVENT_TEXT_H
+
+#include "buf.h"
+#include "event.h"
+#include "fields.h"
+
+enum ng_text_style {
+	/* Rule output templates: an absent value is "<NA>" (as in Falco), lists are "[a,b]". */
+	NG_TEXT_TEMPLATE,
+	/* Values of structured outputs: an absent value is empty, lists are "a,b". */
+	NG_TEXT_PLAIN,
+};
+
+/* Append the value of field f of e (e may be NULL: every field is then absent). */
+void ng_field_text(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f,
+		   enum ng_text_style style);
+
+#endif

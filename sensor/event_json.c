@@ -4,105 +4,12 @@
 #include <string.h>
 
 #include "event_json.h"
+#include "event_text.h"
 #include "json.h"
-
-static void sym_or_number(struct ng_buf *b, const struct ng_symtab *t, int64_t v)
-{
-	/* Symbol names are our own constants (plain ASCII): no escaping needed. */
-	if (v >= 0 && (uint64_t)v < t->n && t->names[v]) {
-		ng_buf_putc(b, '"');
-		ng_buf_puts(b, t->names[v]);
-		ng_buf_putc(b, '"');
-	}
-	else
-		ng_buf_i64(b, v);
-}
 
 void ng_field_json(struct ng_buf *b, const struct ng_event *e, const struct ng_field *f)
 {
-	const void *p = ng_field_ptr(e, f);
-	if (!ng_event_has(e, (enum ng_field_id)(f - ng_fields))) {
-		ng_buf_puts(b, "null");
-		return;
-	}
-	switch (f->type) {
-	case NG_FT_I64:
-		ng_buf_i64(b, *(const int64_t *)p);
-		break;
-	case NG_FT_U32:
-		ng_buf_u64(b, *(const uint32_t *)p);
-		break;
-	case NG_FT_U64:
-		ng_buf_u64(b, *(const uint64_t *)p);
-		break;
-	case NG_FT_BOOL:
-		ng_buf_puts(b, *(const bool *)p ? "true" : "false");
-		break;
-	case NG_FT_STR:
-		ng_json_strn(b, p, strnlen(p, f->size));
-		break;
-	case NG_FT_TIME:
-		ng_json_time(b, *(const uint64_t *)p);
-		break;
-	case NG_FT_MODE:
-		sym_or_number(b, f->syms, *(const int64_t *)p);
-		break;
-	case NG_FT_ENUM:
-		sym_or_number(b, f->syms, *(const uint32_t *)p);
-		break;
-	case NG_FT_FLAGS: {
-		/*
-		 * Capability sets repeat from event to event (every root process has
-		 * the same 41 names): reuse the last rendering of each field.
-		 */
-		static __thread struct {
-			uint64_t v;
-			bool valid;
-			struct ng_buf text;
-		} last[NG_F__COUNT];
-		size_t id = (size_t)(f - ng_fields);
-		uint64_t v = *(const uint64_t *)p;
-		if (last[id].valid && last[id].v == v && ng_buf_ok(&last[id].text)) {
-			ng_buf_put(b, last[id].text.data, last[id].text.len);
-			break;
-		}
-		size_t start = b->len;
-		bool first = true;
-		ng_buf_putc(b, '[');
-		for (unsigned i = 0; i < 64; i++) {
-			if (!(v >> i & 1))
-				continue;
-			if (!first)
-				ng_buf_putc(b, ',');
-			first = false;
-			/* A bit without a name (a future capability) is rendered as its number. */
-			sym_or_number(b, f->syms, i);
-		}
-		ng_buf_putc(b, ']');
-		if (ng_buf_ok(b)) {
-			ng_buf_reset(&last[id].text);
-			ng_buf_put(&last[id].text, b->data + start, b->len - start);
-			last[id].v = v;
-			last[id].valid = true;
-		}
-		break;
-	}
-	case NG_FT_NODES: {
-		const ng_nodemask_t *m = p;
-		bool first = true;
-		ng_buf_putc(b, '[');
-		for (unsigned w = 0; w < NG_NODE_WORDS; w++) {
-			for (uint64_t bits = m->w[w]; bits; bits &= bits - 1) {
-				if (!first)
-					ng_buf_putc(b, ',');
-				first = false;
-				ng_buf_u64(b, w * 64 + (unsigned)__builtin_ctzll(bits));
-			}
-		}
-		ng_buf_putc(b, ']');
-		break;
-	}
-	}
+	ng_field_text(b, e, f, NG_TEXT_JSON);
 }
 
 /* Length of the first n dot-separated components' prefix of name. */

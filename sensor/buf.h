@@ -26,7 +26,7 @@ void ng_buf_free(struct ng_buf *b);
 bool ng_buf_reserve(struct ng_buf *b, size_t extra);
 void ng_buf_puts(struct ng_buf *b, const char *s);
 void ng_buf_printf(struct ng_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ng_buf_vprintf(struct ng_buf *b, const char *fmt, va_list ap);
+void ng_buf_vprintf(struct ng_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 const char *ng_buf_cstr(struct ng_buf *b);
 /* Append the decimal form of v (no printf: this is on the per-event path). */
 void ng_buf_u64(struct ng_buf *b, uint64_t v);

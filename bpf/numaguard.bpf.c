@@ -663,14 +663,15 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 
 /*
  * No wakeup per record: waking the reader per call costs microseconds on the
- * caller's path. The reader polls on a short timer; a wakeup is forced only
- * by the record that takes the queued data past the threshold, so the reader
- * is woken once per fill, not once per record while it catches up.
+ * caller's path. The reader polls on a short timer; once a quarter of the
+ * buffer is queued, every record forces a wakeup. That is deliberate: when
+ * the reader falls behind, the wakeups slow the callers down, which keeps the
+ * buffer from overflowing. Waking only on the record that crosses the
+ * threshold made a tight loop outrun the reader and lose events.
  */
 static __always_inline __u64 wakeup_flag(__u64 size)
 {
-	__u64 queued = bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA);
-	return queued < cfg_wakeup_bytes && queued + size >= cfg_wakeup_bytes ?
+	return bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
 }

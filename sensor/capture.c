@@ -41,7 +41,7 @@ __attribute__((format(printf, 2, 0))) static int libbpf_log(enum libbpf_print_le
 	va_list ap2;
 
 	/* NUMAGUARD_DEBUG=1: everything libbpf says, whole verifier logs included. */
-	if (debug) {
+	if (debug && fmt) {
 		va_copy(ap2, ap);
 		vfprintf(stderr, fmt, ap2);
 		va_end(ap2);

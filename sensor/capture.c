@@ -444,8 +444,7 @@ fail:
 static int on_sample(void *ctx, void *data, size_t len)
 {
 	struct ng_capture *c = ctx;
-	c->cb(data, len, c->ctx);
-	return 0;
+	return c->cb(data, len, c->ctx);
 }
 
 int ng_capture_open(struct ng_capture **out, const struct ng_capture_opts *opts, char *err,

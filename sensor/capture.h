@@ -47,8 +47,13 @@ struct ng_coverage {
  */
 #define NG_RINGBUF_DEFAULT (4u << 20)
 
-/* Called for every record; data is not aligned and is only valid during the call. */
-typedef void (*ng_record_cb)(const void *data, size_t len, void *ctx);
+/*
+ * Called for every record; data is not aligned and is only valid during the
+ * call. Return 0 to go on, or -EAGAIN to stop consuming after this record
+ * (it was taken): the rest stays in the ring buffer for a later
+ * ng_capture_consume().
+ */
+typedef int (*ng_record_cb)(const void *data, size_t len, void *ctx);
 
 struct ng_capture_opts {
 	enum ng_attach_req attach;
@@ -77,7 +82,10 @@ bool ng_capture_has_exit_tp(const struct ng_capture *c);
 /* fd to wait on (epoll-able) for forced wakeups; records also arrive without one. */
 int ng_capture_fd(const struct ng_capture *c);
 
-/* Deliver every record queued now. Returns the number delivered or a negative errno. */
+/*
+ * Deliver every record queued now. Returns the number delivered, -EAGAIN when
+ * the callback asked to stop, or another negative errno.
+ */
 int ng_capture_consume(struct ng_capture *c);
 
 /* Sum of the per-CPU counters, indexed by enum ng_counter. */

@@ -61,7 +61,8 @@ struct run_state {
 	uint64_t received;
 	uint64_t decode_errors;
 	uint64_t kills;
-	struct ng_event ev; /* reused: decoding never allocates */
+	bool ignore_backlog; /* an event output stayed backlogged too long: stop waiting for it */
+	struct ng_event ev;  /* reused: decoding never allocates */
 };
 
 static void run_help(FILE *f)
@@ -246,19 +247,58 @@ static void on_alert(const struct ng_alert *a, void *ctx)
 	ng_sinks_emit_alert(st->sinks, &copy);
 }
 
-static void on_record(const void *data, size_t len, void *ctx)
+static int on_record(const void *data, size_t len, void *ctx)
 {
 	struct run_state *st = ctx;
 
 	if (ng_decode(data, len, st->boot_off, &st->ev) != 0) {
 		st->decode_errors++;
-		return;
+		return 0;
 	}
 	st->received++;
 	ng_enrich(st->enr, &st->ev);
 	if (st->all_events)
 		ng_sinks_emit_event(st->sinks, &st->ev);
 	ng_engine_eval(st->eng, &st->ev, on_alert, st);
+	/*
+	 * Backpressure: when an event output falls behind, stop taking records
+	 * and let them wait in the ring buffer (checked every 64 records: the
+	 * check takes a lock per output).
+	 */
+	if (st->all_events && !st->ignore_backlog && (st->received & 63) == 0 &&
+	    ng_sinks_event_backlog(st->sinks))
+		return -EAGAIN;
+	return 0;
+}
+
+/*
+ * Consume what is queued, waiting for a backlogged event output at most
+ * BACKLOG_MAX_S at a time: a stuck output must not stall capture and alerts,
+ * so past that its queue takes the records (and drops, counted) instead.
+ */
+#define BACKLOG_MAX_S 5.0
+
+static double now_mono(void);
+
+static void consume(struct ng_capture *cap, struct run_state *st, bool until_empty)
+{
+	double since = 0;
+	for (;;) {
+		int r = ng_capture_consume(cap);
+		if (r != -EAGAIN) {
+			st->ignore_backlog = false;
+			if (!until_empty || r <= 0)
+				return;
+			continue;
+		}
+		double now = now_mono();
+		if (!since)
+			since = now;
+		if (now - since > BACKLOG_MAX_S)
+			st->ignore_backlog = true;
+		else
+			usleep(1000);
+	}
 }
 
 static void print_stats(struct ng_capture *cap, struct run_state *st, bool final)
@@ -475,7 +515,7 @@ int cmd_run(int argc, char **argv)
 		}
 		/* The clock can jump; refresh the boot→wall offset once per batch. */
 		st.boot_off = ng_boot_to_realtime_offset();
-		ng_capture_consume(cap);
+		consume(cap, &st, false);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.fd != sfd)
 				continue;
@@ -503,8 +543,7 @@ int cmd_run(int argc, char **argv)
 	 */
 	ng_capture_detach(cap);
 	st.boot_off = ng_boot_to_realtime_offset();
-	while (ng_capture_consume(cap) > 0)
-		;
+	consume(cap, &st, true);
 	ng_sinks_drain(st.sinks, 5000);
 	print_stats(cap, &st, true);
 	close(ep);

@@ -463,6 +463,22 @@ void ng_sinks_emit_alert(struct ng_sinks *s, struct ng_alert *alert)
 	pthread_mutex_unlock(&s->emit_mu);
 }
 
+bool ng_sinks_event_backlog(struct ng_sinks *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct ng_queue *q = &s->v[i].q;
+		if (s->v[i].conn.tr != NG_TR_STREAM)
+			continue;
+		size_t room = q->max_n - q->max_n / 4; /* as in ng_sinks_emit_event() */
+		pthread_mutex_lock(&q->mu);
+		bool full = q->n >= room / 2 || q->bytes >= q->max_bytes / 2;
+		pthread_mutex_unlock(&q->mu);
+		if (full)
+			return true;
+	}
+	return false;
+}
+
 void ng_sinks_emit_event(struct ng_sinks *s, const struct ng_event *evt)
 {
 	pthread_mutex_lock(&s->emit_mu);

@@ -60,6 +60,14 @@ void ng_sinks_emit_alert(struct ng_sinks *s, struct ng_alert *alert);
  */
 void ng_sinks_emit_event(struct ng_sinks *s, const struct ng_event *evt);
 
+/*
+ * Whether an output that takes event lines (stdout, files) has filled half
+ * of the room its queue gives events. The run loop then leaves records in the
+ * ring buffer for a while instead of dropping them at the queue, so the two
+ * buffers add up.
+ */
+bool ng_sinks_event_backlog(struct ng_sinks *s);
+
 /* SIGHUP: reopen file sinks (logrotate). */
 void ng_sinks_reopen(struct ng_sinks *s);
 

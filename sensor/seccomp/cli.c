@@ -235,6 +235,31 @@ static void generate_help(FILE *out)
 	    "  numaguard seccomp generate --rule NG-0001 --format pfc\n");
 }
 
+/* The options that say where the filter comes from, shared by generate and exec. */
+static int source_opt(struct source *src, int c, const char *verb)
+{
+	switch (c) {
+	case 'r':
+		src->rule = optarg;
+		break;
+	case 'R':
+		if (src->nrules == MAX_RULE_FILES) {
+			fprintf(stderr, "numaguard %s: at most %d --rules files\n", verb,
+				MAX_RULE_FILES);
+			return -EINVAL;
+		}
+		src->rules[src->nrules++] = optarg;
+		break;
+	case 'N':
+		src->no_defaults = true;
+		break;
+	case 'p':
+		src->policy = optarg;
+		break;
+	}
+	return 0;
+}
+
 int cmd_seccomp(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -278,21 +303,11 @@ int cmd_seccomp(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			src.rule = optarg;
-			break;
 		case 'R':
-			if (src.nrules == MAX_RULE_FILES) {
-				fprintf(stderr, "numaguard seccomp: at most %d --rules files\n",
-					MAX_RULE_FILES);
-				return NG_EXIT_USAGE;
-			}
-			src.rules[src.nrules++] = optarg;
-			break;
 		case 'N':
-			src.no_defaults = true;
-			break;
 		case 'p':
-			src.policy = optarg;
+			if (source_opt(&src, c, "seccomp generate"))
+				return NG_EXIT_USAGE;
 			break;
 		case 'f':
 			if (strcmp(optarg, "oci") == 0)
@@ -439,21 +454,11 @@ int cmd_exec(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			src.rule = optarg;
-			break;
 		case 'R':
-			if (src.nrules == MAX_RULE_FILES) {
-				fprintf(stderr, "numaguard exec: at most %d --rules files\n",
-					MAX_RULE_FILES);
-				return NG_EXIT_USAGE;
-			}
-			src.rules[src.nrules++] = optarg;
-			break;
 		case 'N':
-			src.no_defaults = true;
-			break;
 		case 'p':
-			src.policy = optarg;
+			if (source_opt(&src, c, "exec"))
+				return NG_EXIT_USAGE;
 			break;
 		case 'A':
 			src.accept_whole = true;

@@ -7,7 +7,6 @@
 #include "format.h"
 #include "text.h"
 
-#define REPL "\xef\xbf\xbd" /* U+FFFD */
 
 int ng_fmt_cef_severity(enum ng_priority p)
 {
@@ -39,13 +38,8 @@ void ng_fmt_cef_header_escape(struct ng_buf *b, const char *s, size_t n, size_t 
 			i++;
 			continue;
 		}
-		size_t l = ng_utf8_len(p + i, n - i);
-		size_t ol = l ? l : 3;
-		if (out + ol > max)
+		if (!ng_fmt_utf8_step(b, s, n, &i, &out, max))
 			return;
-		ng_buf_put(b, l ? (const char *)p + i : REPL, ol);
-		out += ol;
-		i += l ? l : 1;
 	}
 }
 
@@ -72,13 +66,8 @@ size_t ng_fmt_cef_ext_escape(struct ng_buf *b, const char *s, size_t n, size_t m
 			i++;
 			continue;
 		}
-		size_t l = ng_utf8_len(p + i, n - i);
-		size_t ol = l ? l : 3;
-		if (out + ol > max)
+		if (!ng_fmt_utf8_step(b, s, n, &i, &out, max))
 			break;
-		ng_buf_put(b, l ? (const char *)p + i : REPL, ol);
-		out += ol;
-		i += l ? l : 1;
 	}
 	return i;
 }

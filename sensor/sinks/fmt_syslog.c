@@ -19,22 +19,25 @@ static const enum ng_field_id sd_fields[] = {
     NG_F_PROC_EXEPATH, NG_F_PROC_CMDLINE,
 };
 
-size_t ng_fmt_utf8_copy(struct ng_buf *b, const char *s, size_t n, size_t max)
+bool ng_fmt_utf8_step(struct ng_buf *b, const char *s, size_t n, size_t *i, size_t *out,
+		      size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t l = ng_utf8_len(p + *i, n - *i);
+	size_t ol = l ? l : 3;
+	if (*out + ol > max)
+		return false;
+	ng_buf_put(b, l ? s + *i : REPL, ol);
+	*out += ol;
+	*i += l ? l : 1;
+	return true;
+}
+
+size_t ng_fmt_utf8_copy(struct ng_buf *b, const char *s, size_t n, size_t max)
+{
 	size_t i = 0, out = 0;
-	while (i < n) {
-		size_t l = ng_utf8_len(p + i, n - i);
-		size_t ol = l ? l : 3;
-		if (out + ol > max)
-			break;
-		if (l)
-			ng_buf_put(b, p + i, l);
-		else
-			ng_buf_put(b, REPL, 3);
-		out += ol;
-		i += l ? l : 1;
-	}
+	while (i < n && ng_fmt_utf8_step(b, s, n, &i, &out, max))
+		;
 	return i;
 }
 
@@ -53,16 +56,8 @@ size_t ng_fmt_sd_escape(struct ng_buf *b, const char *s, size_t n, size_t max)
 			i++;
 			continue;
 		}
-		size_t l = ng_utf8_len(p + i, n - i);
-		size_t ol = l ? l : 3;
-		if (out + ol > max)
+		if (!ng_fmt_utf8_step(b, s, n, &i, &out, max))
 			break;
-		if (l)
-			ng_buf_put(b, p + i, l);
-		else
-			ng_buf_put(b, REPL, 3);
-		out += ol;
-		i += l ? l : 1;
 	}
 	return i;
 }

@@ -57,6 +57,13 @@ void ng_fmt_text_escape(struct ng_buf *b, const char *s, size_t n);
  */
 size_t ng_fmt_sd_escape(struct ng_buf *b, const char *s, size_t n, size_t max);
 
+/*
+ * One step of a bounded UTF-8 copy: the well-formed sequence at s[*i], or
+ * U+FFFD for a byte that starts none, if it fits in max output octets
+ * (counted in *out). Returns false, copying nothing, when it does not.
+ */
+bool ng_fmt_utf8_step(struct ng_buf *b, const char *s, size_t n, size_t *i, size_t *out,
+		      size_t max);
 /* Copy s as UTF-8 (invalid bytes → U+FFFD), at most max octets. Returns input bytes consumed. */
 size_t ng_fmt_utf8_copy(struct ng_buf *b, const char *s, size_t n, size_t max);
 

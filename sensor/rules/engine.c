@@ -59,6 +59,8 @@ struct ng_engine {
 	 */
 	struct cand *cand[NG_INDEX_CLASSES];
 	uint32_t ncand[NG_INDEX_CLASSES];
+	const struct ng_chain *chain[NG_INDEX_CLASSES]; /* the class's programs as one */
+	uint32_t *matched; /* scratch: positions in cand[c] of the rules that matched */
 	struct ng_engine_stats st;
 };
 
@@ -285,6 +287,17 @@ static int compile_rule(struct ng_engine *eng, struct ng_loader *L, const struct
 	return r->prog ? 0 : -ENOMEM;
 }
 
+static const struct ng_chain *build_chain(struct ng_engine *eng, struct ng_arena *tmp, unsigned c)
+{
+	uint32_t n = eng->ncand[c];
+	const struct ng_prog **progs = ng_arena_alloc(tmp, (n + 1) * sizeof(*progs));
+	if (!progs)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++)
+		progs[i] = eng->cand[c][i].prog;
+	return ng_chain_build(eng->progs, progs, n);
+}
+
 /*
  * For every event class, the rules that can match and their specialised
  * programs. A rule has one program per distinct signature (the decided
@@ -293,7 +306,8 @@ static int compile_rule(struct ng_engine *eng, struct ng_loader *L, const struct
 static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 {
 	struct cand *buf = ng_arena_alloc(tmp, (eng->nactive + 1) * sizeof(*buf));
-	if (!buf)
+	eng->matched = ng_arena_alloc(&eng->arena, (eng->nactive + 1) * sizeof(*eng->matched));
+	if (!buf || !eng->matched)
 		return -ENOMEM;
 	/*
 	 * Load time and memory grow with classes x rules: past NG_INDEX_MAX_RULES
@@ -309,6 +323,9 @@ static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 		for (unsigned c = 0; c < NG_INDEX_CLASSES; c++) {
 			eng->cand[c] = all;
 			eng->ncand[c] = (uint32_t)eng->nactive;
+			eng->chain[c] = c ? eng->chain[0] : build_chain(eng, tmp, 0);
+			if (!eng->chain[c])
+				return -ENOMEM;
 		}
 		return 0;
 	}
@@ -346,15 +363,19 @@ static int build_index(struct ng_engine *eng, struct ng_arena *tmp)
 		lhash[c] = ng_hash_bytes(n, buf, n * sizeof(*buf));
 		for (unsigned k = 0; k < c && !eng->cand[c]; k++)
 			if (lhash[k] == lhash[c] && eng->ncand[k] == n &&
-			    memcmp(eng->cand[k], buf, n * sizeof(*buf)) == 0)
+			    memcmp(eng->cand[k], buf, n * sizeof(*buf)) == 0) {
 				eng->cand[c] = eng->cand[k];
+				eng->chain[c] = eng->chain[k];
+			}
+		eng->ncand[c] = n;
 		if (!eng->cand[c]) {
 			eng->cand[c] = ng_arena_alloc(&eng->arena, (n + 1) * sizeof(*eng->cand[c]));
 			if (!eng->cand[c])
 				return -ENOMEM;
 			memcpy(eng->cand[c], buf, n * sizeof(*buf));
+			if (!(eng->chain[c] = build_chain(eng, tmp, c)))
+				return -ENOMEM;
 		}
-		eng->ncand[c] = n;
 	}
 	return 0;
 }
@@ -491,10 +512,10 @@ unsigned ng_engine_eval(struct ng_engine *eng, const struct ng_event *evt, ng_al
 	ng_memo_next(&eng->memo);
 	unsigned c = ng_index_class(evt);
 	const struct cand *cand = eng->cand[c];
-	for (uint32_t i = 0, nc = eng->ncand[c]; i < nc; i++) {
-		struct ng_rule *r = cand[i].rule;
-		if (!ng_prog_eval(cand[i].prog, evt, &eng->memo))
-			continue;
+	/* First every condition, then the alerts of the rules that matched, in file order. */
+	uint32_t nm = ng_chain_eval(eng->chain[c], evt, &eng->memo, eng->matched);
+	for (uint32_t i = 0; i < nm; i++) {
+		struct ng_rule *r = cand[eng->matched[i]].rule;
 		if (r->threshold && !ng_rate_threshold(r->threshold, evt)) {
 			eng->st.threshold_pending++;
 			continue;

@@ -21,8 +21,8 @@ enum pk {
 	P_STR_ENDS, P_STR_GLOB,
 	/* 64-bit flag sets */
 	P_F_CONTAINS, P_F_INTERSECTS, P_F_IN,
-	/* node masks */
-	P_N_CONTAINS, P_N_INTERSECTS, P_N_IN,
+	/* node masks; N_ANY1: contains/intersects with every listed node in one word */
+	P_N_ANY1, P_N_CONTAINS, P_N_INTERSECTS, P_N_IN,
 };
 
 struct sstr {
@@ -37,15 +37,20 @@ struct strset {
 	uint64_t mask;
 };
 
-/* One comparison; after it, control goes to t or f (an index, or ACCEPT / REJECT). */
+/*
+ * One comparison; after it, control goes to t or f (an index, or ACCEPT /
+ * REJECT). 64 bytes: an instruction is one cache line and indexing one is a
+ * shift.
+ */
 struct ins {
-	enum pk kind;
-	unsigned width;   /* bytes of an unsigned field: 1, 4, 8 */
-	uint32_t n;       /* set size */
+	uint8_t kind;     /* enum pk */
+	uint8_t width;    /* bytes of an unsigned field: 1, 4, 8 */
+	uint8_t field;    /* enum ng_field_id: presence bit, per-event string cache */
+	bool memo;        /* the result is kept for other programs (or rules) that test it */
+	uint32_t n;       /* set size; glob: length of the pattern's literal prefix */
 	int32_t t, f;     /* next instruction when the test is true / false */
 	uint32_t slot;    /* memo slot, shared by identical comparisons */
-	size_t off, size; /* field storage */
-	uint64_t bit;     /* presence bit */
+	uint32_t off, size; /* field storage */
 	union {
 		int64_t s;
 		uint64_t u;
@@ -59,7 +64,9 @@ struct ins {
 		uint64_t mask;
 		const ng_nodemask_t *nodes;
 	};
-};
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct ins) == 64, "an instruction is one cache line");
 
 #define ACCEPT (-1)
 #define REJECT (-2)
@@ -119,10 +126,10 @@ static bool is_signed(const struct ng_field *f)
 static struct ins *compile_cmp(struct ng_arena *a, const struct ng_node *n, struct ins *p)
 {
 	const struct ng_field *f = &ng_fields[n->field];
-	p->off = f->offset;
-	p->size = f->size;
-	p->bit = 1ull << n->field;
-	p->width = (unsigned)f->size;
+	p->off = (uint32_t)f->offset;
+	p->size = (uint32_t)f->size;
+	p->field = (uint8_t)n->field;
+	p->width = (uint8_t)f->size;
 	if (n->op == NG_OP_EXISTS) {
 		p->kind = P_EXISTS;
 		return p;
@@ -195,6 +202,9 @@ static struct ins *compile_cmp(struct ng_arena *a, const struct ng_node *n, stru
 					if (*c >= 'A' && *c <= 'Z')
 						*c = (char)(*c - 'A' + 'a');
 			p->str = (struct sstr){ s, len };
+			if (n->op == NG_OP_GLOB)
+				while (p->n < len && !strchr("*?[\\", s[p->n]))
+					p->n++;
 			/*
 			 * Short constants: compare the field's first 16 bytes as two
 			 * words, the constant's NUL included, so no call and no
@@ -229,6 +239,21 @@ static struct ins *compile_cmp(struct ng_arena *a, const struct ng_node *n, stru
 		for (size_t i = 0; i < n->nvalues; i++)
 			ng_nodes_set(m, (unsigned)n->values[i].num);
 		p->nodes = m;
+		/*
+		 * All listed nodes in one word (the usual case): one load and an
+		 * and, instead of a pass over every word of the mask.
+		 */
+		unsigned used = 0, word = 0;
+		for (unsigned w = 0; w < NG_NODE_WORDS; w++)
+			if (m->w[w]) {
+				used++;
+				word = w;
+			}
+		if (n->op != NG_OP_IN && used == 1) {
+			p->kind = P_N_ANY1;
+			p->off += word * (uint32_t)sizeof(uint64_t);
+			p->mask = m->w[word];
+		}
 		return p;
 	}
 	}
@@ -339,6 +364,14 @@ static bool emit(struct ng_prog_set *set, struct ng_prog *p, const struct ng_nod
 		*entry = n->constant ? t : f;
 		return true;
 	case NG_NODE_CMP: {
+		if (t == f) {
+			/*
+			 * Either way leads to the same place (the rest of an `and`
+			 * folded to false, say): the comparison is not needed.
+			 */
+			*entry = t;
+			return true;
+		}
 		int d = dc ? decide(dc, n) : -1;
 		if (d >= 0) {
 			/* The class decides this comparison: it is a constant here. */
@@ -350,6 +383,7 @@ static bool emit(struct ng_prog_set *set, struct ng_prog *p, const struct ng_nod
 			return false;
 		in->t = t;
 		in->f = f;
+		in->memo = true;
 		*entry = (int32_t)p->n++;
 		return true;
 	}
@@ -370,6 +404,7 @@ int ng_prog_memo_init(struct ng_arena *a, const struct ng_prog_set *set, struct 
 {
 	m->n = (uint32_t)set->n;
 	m->gen = 1;
+	memset(m->field, 0, sizeof(m->field));
 	m->stamp = ng_arena_alloc(a, (set->n + 1) * sizeof(*m->stamp));
 	m->val = ng_arena_alloc(a, set->n + 1);
 	return m->stamp && m->val ? 0 : -ENOMEM;
@@ -483,9 +518,9 @@ static bool in_u64(const uint64_t *v, uint32_t n, uint64_t x)
 	return false;
 }
 
-static bool in_str(const struct strset *set, const char *s, size_t len)
+static bool in_str(const struct strset *set, uint64_t hash, const char *s, size_t len)
 {
-	uint64_t h = ng_hash_bytes(0, s, len) & set->mask;
+	uint64_t h = hash & set->mask;
 	for (uint32_t i; (i = set->slot[h]) != 0; h = (h + 1) & set->mask) {
 		const struct sstr *v = &set->v[i - 1];
 		if (v->len == len && memcmp(v->s, s, len) == 0)
@@ -513,8 +548,39 @@ static bool icontains(const char *hay, size_t hl, const char *needle_lower, size
 	return false;
 }
 
+/*
+ * A string field's length, and its hash for `in`, are worked out once per
+ * event however many comparisons read them (m is NULL when judging classes
+ * at load time).
+ */
+static size_t field_len(const struct ins *p, const char *fp, struct ng_memo *m)
+{
+	if (!m)
+		return strnlen(fp, p->size);
+	struct ng_memo_field *c = &m->field[p->field];
+	if (c->stamp != m->gen) {
+		c->stamp = m->gen;
+		c->len = (uint32_t)strnlen(fp, p->size);
+		c->hashed = false;
+	}
+	return c->len;
+}
+
+static uint64_t field_hash(const struct ins *p, const char *fp, size_t len, struct ng_memo *m)
+{
+	if (!m)
+		return ng_hash_bytes(0, fp, len);
+	struct ng_memo_field *c = &m->field[p->field];
+	if (!c->hashed) {
+		c->hash = ng_hash_bytes(0, fp, len);
+		c->hashed = true;
+	}
+	return c->hash;
+}
+
 /* Comparisons that scan memory: kept out of line so the hot loop stays small. */
-static __attribute__((noinline)) bool test_slow(const struct ins *p, const char *fp)
+static __attribute__((noinline)) bool test_slow(const struct ins *p, const char *fp,
+						struct ng_memo *m)
 {
 	size_t len;
 	switch (p->kind) {
@@ -528,36 +594,39 @@ static __attribute__((noinline)) bool test_slow(const struct ins *p, const char 
 	case P_STR_STARTS:
 		return p->str.len < p->size && strncmp(fp, p->str.s, p->str.len) == 0;
 	case P_STR_IN:
-		len = strnlen(fp, p->size);
-		return in_str(p->set, fp, len);
+		len = field_len(p, fp, m);
+		return in_str(p->set, field_hash(p, fp, len, m), fp, len);
 	case P_STR_CONTAINS:
-		len = strnlen(fp, p->size);
+		len = field_len(p, fp, m);
 		return memmem(fp, len, p->str.s, p->str.len) != NULL;
 	case P_STR_ICONTAINS:
-		len = strnlen(fp, p->size);
+		len = field_len(p, fp, m);
 		return icontains(fp, len, p->str.s, p->str.len);
 	case P_STR_ENDS:
-		len = strnlen(fp, p->size);
+		len = field_len(p, fp, m);
 		return len >= p->str.len && memcmp(fp + len - p->str.len, p->str.s, p->str.len) == 0;
 	case P_STR_GLOB:
-		len = strnlen(fp, p->size);
-		return ng_glob_match(p->str.s, p->str.len, fp, len);
+		/* The pattern's literal prefix rules most values out with one compare. */
+		if (p->n >= p->size || memcmp(fp, p->str.s, p->n) != 0)
+			return false;
+		len = field_len(p, fp, m);
+		return ng_glob_match(p->str.s + p->n, p->str.len - p->n, fp + p->n, len - p->n);
 	case P_S_IN:
 		return in_i64(p->sset, p->n, *(const int64_t *)fp);
 	case P_U_IN:
 		return in_u64(p->uset, p->n, load_u(p, fp - p->off));
 	case P_N_CONTAINS:
 	case P_N_INTERSECTS: {
-		const ng_nodemask_t *m = (const ng_nodemask_t *)fp;
+		const ng_nodemask_t *nm = (const ng_nodemask_t *)fp;
 		for (unsigned w = 0; w < NG_NODE_WORDS; w++)
-			if (m->w[w] & p->nodes->w[w])
+			if (nm->w[w] & p->nodes->w[w])
 				return true;
 		return false;
 	}
 	case P_N_IN: {
-		const ng_nodemask_t *m = (const ng_nodemask_t *)fp;
+		const ng_nodemask_t *nm = (const ng_nodemask_t *)fp;
 		for (unsigned w = 0; w < NG_NODE_WORDS; w++)
-			if (m->w[w] & ~p->nodes->w[w])
+			if (nm->w[w] & ~p->nodes->w[w])
 				return false;
 		return true;
 	}
@@ -566,12 +635,14 @@ static __attribute__((noinline)) bool test_slow(const struct ins *p, const char 
 	}
 }
 
-static inline bool test(const struct ins *p, const char *base, uint64_t present)
+static inline bool test(const struct ins *p, const char *base, uint64_t present,
+			struct ng_memo *m)
 {
+	bool has = present >> p->field & 1;
 	if (p->kind == P_EXISTS)
-		return (present & p->bit) != 0;
+		return has;
 	/* Every comparison on an absent field is false (`exists` tests presence). */
-	if (!(present & p->bit))
+	if (!has)
 		return false;
 	const char *fp = base + p->off;
 	switch (p->kind) {
@@ -609,12 +680,26 @@ static inline bool test(const struct ins *p, const char *base, uint64_t present)
 	}
 	case P_F_CONTAINS:
 	case P_F_INTERSECTS:
+	case P_N_ANY1:
 		return (*(const uint64_t *)fp & p->mask) != 0;
 	case P_F_IN:
 		return (*(const uint64_t *)fp & ~p->mask) == 0;
 	default:
-		return test_slow(p, fp);
+		return test_slow(p, fp, m);
 	}
+}
+
+static inline bool memo_test(const struct ins *in, const char *base, uint64_t present,
+			     struct ng_memo *m)
+{
+	if (!in->memo)
+		return test(in, base, present, m);
+	if (m->stamp[in->slot] == m->gen)
+		return m->val[in->slot];
+	bool r = test(in, base, present, m);
+	m->stamp[in->slot] = m->gen;
+	m->val[in->slot] = r;
+	return r;
 }
 
 bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_memo *m)
@@ -624,17 +709,143 @@ bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_m
 	int32_t pc = p->entry;
 	while (pc >= 0) {
 		const struct ins *in = &p->ins[pc];
-		bool r;
-		if (m->stamp[in->slot] == m->gen) {
-			r = m->val[in->slot];
-		} else {
-			r = test(in, base, present);
-			m->stamp[in->slot] = m->gen;
-			m->val[in->slot] = r;
-		}
-		pc = r ? in->t : in->f;
+		pc = memo_test(in, base, present, m) ? in->t : in->f;
 	}
 	return pc == ACCEPT;
+}
+
+/* ---- chains ---- */
+
+/*
+ * A chain joins the programs of every rule that can match a class into one
+ * graph: rule k's false exit leads to rule k+1's entry, and its true exit to
+ * MATCH(k), which records k and goes on to rule k+1 as well. One loop then
+ * evaluates all of them, with no call or set-up per rule, and a comparison
+ * keeps its result in the memo only when another rule of the chain tests it
+ * again.
+ */
+struct ng_chain {
+	struct ng_prog p;
+	const int32_t *after; /* after[k]: where evaluation goes on once rule k matched */
+};
+
+#define CHAIN_END (-1)
+#define MATCH(k) (-2 - (int32_t)(k))
+
+/* Graph nodes of a chain: instructions 0..total-1, then MATCH(k) as total + k. */
+static int32_t node_of(const struct ng_chain *c, int32_t target)
+{
+	return target >= 0 ? target : target == CHAIN_END ? -1 : (int32_t)c->p.n + (-2 - target);
+}
+
+static void succ(const struct ng_chain *c, int32_t v, int32_t out[2])
+{
+	if (v < (int32_t)c->p.n) {
+		out[0] = node_of(c, c->p.ins[v].t);
+		out[1] = node_of(c, c->p.ins[v].f);
+	} else {
+		out[0] = node_of(c, c->after[v - (int32_t)c->p.n]);
+		out[1] = -1;
+	}
+}
+
+/*
+ * Marks the nodes reachable from the entry (class folding can leave
+ * comparisons no path leads to). Depth-first without recursion: a chain can
+ * be long.
+ */
+static void walk(const struct ng_chain *c, uint32_t nrules, uint8_t *seen)
+{
+	int32_t *stack = malloc(((size_t)c->p.n + nrules + 1) * sizeof(*stack));
+	int32_t root = node_of(c, c->p.entry);
+	uint32_t sp = 0;
+	if (!stack || root < 0) {
+		free(stack);
+		return;
+	}
+	seen[root] = 1;
+	stack[sp++] = root;
+	while (sp) {
+		int32_t s[2];
+		succ(c, stack[--sp], s);
+		for (int b = 0; b < 2; b++)
+			if (s[b] >= 0 && !seen[s[b]]) {
+				seen[s[b]] = 1;
+				stack[sp++] = s[b];
+			}
+	}
+	free(stack);
+}
+
+const struct ng_chain *ng_chain_build(struct ng_prog_set *set, const struct ng_prog *const *progs,
+				      uint32_t n)
+{
+	struct ng_arena *a = set->a;
+	struct ng_chain *c = ng_arena_alloc(a, sizeof(*c));
+	int32_t *after = ng_arena_alloc(a, ((size_t)n + 1) * sizeof(*after));
+	uint32_t total = 0;
+	for (uint32_t k = 0; k < n; k++)
+		total += progs[k]->n;
+	struct ins *ins = ng_arena_alloc(a, ((size_t)total + 1) * sizeof(*ins));
+	uint32_t *uses = calloc(set->n + 1, sizeof(*uses));
+	if (!c || !after || !ins || !uses) {
+		free(uses);
+		return NULL;
+	}
+	/* Back to front, so each rule knows where the next one starts. */
+	int32_t next = CHAIN_END;
+	uint32_t at = total;
+	for (uint32_t k = n; k-- > 0;) {
+		const struct ng_prog *p = progs[k];
+		at -= p->n;
+		after[k] = next;
+		for (uint32_t i = 0; i < p->n; i++) {
+			struct ins *in = &ins[at + i];
+			*in = p->ins[i];
+			in->t = in->t >= 0 ? (int32_t)at + in->t : in->t == ACCEPT ? MATCH(k) : next;
+			in->f = in->f >= 0 ? (int32_t)at + in->f : in->f == ACCEPT ? MATCH(k) : next;
+		}
+		next = p->entry >= 0 ? (int32_t)at + p->entry : p->entry == ACCEPT ? MATCH(k) : next;
+	}
+	c->p = (struct ng_prog){ ins, total, next };
+	c->after = after;
+	/* Memo only what more than one reachable comparison tests. */
+	uint8_t *seen = calloc((size_t)total + n + 1, 1); /* instructions, then MATCH nodes */
+	if (seen) {
+		walk(c, n, seen);
+		for (uint32_t i = 0; i < total; i++)
+			if (seen[i])
+				uses[ins[i].slot]++;
+		for (uint32_t i = 0; i < total; i++)
+			ins[i].memo = uses[ins[i].slot] > 1;
+	} else {
+		for (uint32_t i = 0; i < total; i++)
+			ins[i].memo = true;
+	}
+	free(seen);
+	free(uses);
+	return c;
+}
+
+uint32_t ng_chain_eval(const struct ng_chain *c, const struct ng_event *e, struct ng_memo *m,
+		       uint32_t *matched)
+{
+	const char *base = (const char *)e;
+	uint64_t present = e->present;
+	const struct ins *ins = c->p.ins;
+	uint32_t nm = 0;
+	int32_t pc = c->p.entry;
+	for (;;) {
+		while (pc >= 0) {
+			const struct ins *in = &ins[pc];
+			pc = memo_test(in, base, present, m) ? in->t : in->f;
+		}
+		if (pc == CHAIN_END)
+			return nm;
+		uint32_t k = (uint32_t)(-2 - pc);
+		matched[nm++] = k;
+		pc = c->after[k];
+	}
 }
 
 /* ---- rule index ---- */
@@ -749,7 +960,7 @@ static int eval3(struct ng_arena *a, const struct ng_node *n, const struct ng_ev
 		struct ins in = { 0 };
 		if (!compile_cmp(a, n, &in))
 			return U3; /* out of memory: never drop a rule */
-		return test(&in, (const char *)e, e->present) ? T3 : F3;
+		return test(&in, (const char *)e, e->present, NULL) ? T3 : F3;
 	}
 	}
 	return U3;
@@ -800,7 +1011,7 @@ static int decide(const struct decided *dc, const struct ng_node *n)
 	struct ins *in = cached_ins(dc->set, n);
 	if (!in)
 		return -1; /* out of memory: undecided is always safe */
-	return test(in, (const char *)dc->rep, dc->rep->present);
+	return test(in, (const char *)dc->rep, dc->rep->present, NULL);
 }
 
 static bool sig_walk(const struct decided *dc, const struct ng_node *n, uint64_t *sig,

@@ -26,11 +26,18 @@ struct ng_prog;
  * slot, and evaluation records results under the event's generation number.
  */
 struct ng_prog_set;
+struct ng_memo_field {
+	uint32_t stamp; /* gen when len (and hash, if hashed) were worked out */
+	uint32_t len;
+	uint64_t hash;
+	bool hashed;
+};
 struct ng_memo {
 	uint32_t gen;    /* bumped per event; slot results with another stamp are stale */
 	uint32_t *stamp; /* per slot */
 	uint8_t *val;
 	uint32_t n;
+	struct ng_memo_field field[NG_F__COUNT]; /* string lengths and hashes, per event */
 };
 
 struct ng_prog_set *ng_prog_set_new(struct ng_arena *a);
@@ -45,10 +52,23 @@ static inline void ng_memo_next(struct ng_memo *m)
 		/* After 2^32 events the stamps could collide: clear them once. */
 		for (uint32_t i = 0; i < m->n; i++)
 			m->stamp[i] = 0;
+		for (unsigned f = 0; f < NG_F__COUNT; f++)
+			m->field[f].stamp = 0;
 		m->gen = 1;
 	}
 }
 bool ng_prog_eval(const struct ng_prog *p, const struct ng_event *e, struct ng_memo *m);
+
+/*
+ * Several programs evaluated as one, in order: ng_chain_eval() stores in
+ * matched the positions (in progs) of the programs that accept, in order,
+ * and returns how many. matched needs room for n.
+ */
+struct ng_chain;
+const struct ng_chain *ng_chain_build(struct ng_prog_set *set, const struct ng_prog *const *progs,
+				      uint32_t n);
+uint32_t ng_chain_eval(const struct ng_chain *c, const struct ng_event *e, struct ng_memo *m,
+		       uint32_t *matched);
 
 /*
  * Rule index (the counterpart of Falco's per-event-type rule buckets): events

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <stdint.h>
 #include <string.h>
 
 #include "hash.h"
@@ -6,14 +7,18 @@
 
 #define WAYS 8
 
+/*
+ * A set-associative table: a key's hash picks a set of WAYS slots. The
+ * hashes of a set sit together in one cache line (tags), apart from the
+ * slots' state, so a lookup reads one line to find its slot and one for the
+ * state, however big the table is.
+ */
 struct slot {
-	uint64_t hash;
 	uint64_t start; /* throttle: window start */
 	uint64_t last;  /* last use, for LRU eviction */
 	uint32_t count; /* throttle: alerts in the window; threshold: matches held */
 	uint32_t head;  /* threshold: next ring position */
 	uint64_t suppressed;
-	bool used;
 };
 
 struct ng_rate {
@@ -23,6 +28,7 @@ struct ng_rate {
 	uint32_t n;
 	bool threshold;
 	uint32_t nsets;
+	uint64_t *tags; /* per slot: the key's hash, 0 when free */
 	struct slot *slots;
 	uint64_t *times; /* threshold: n match times per slot */
 	struct ng_rate_stats st;
@@ -41,8 +47,11 @@ struct ng_rate *ng_rate_new(struct ng_arena *a, const enum ng_field_id *key, siz
 	r->threshold = threshold;
 	r->nsets = (nslots + WAYS - 1) / WAYS;
 	r->slots = ng_arena_alloc(a, (size_t)r->nsets * WAYS * sizeof(*r->slots));
-	if (!r->slots)
+	/* Each set's tags in one 64-byte line. */
+	char *t = ng_arena_alloc(a, (size_t)r->nsets * WAYS * sizeof(*r->tags) + 63);
+	if (!r->slots || !t)
 		return NULL;
+	r->tags = (uint64_t *)(((uintptr_t)t + 63) & ~(uintptr_t)63);
 	if (threshold) {
 		r->times = ng_arena_alloc(a, (size_t)r->nsets * WAYS * n * sizeof(*r->times));
 		if (!r->times)
@@ -63,7 +72,8 @@ static uint64_t key_hash(const struct ng_rate *r, const struct ng_event *e)
 		const char *p = ng_field_ptr(e, f);
 		h = ng_hash_bytes(h, p, f->type == NG_FT_STR ? strnlen(p, f->size) : f->size);
 	}
-	return ng_hash_mix(h);
+	h = ng_hash_mix(h);
+	return h ? h : 1; /* 0 marks a free slot */
 }
 
 static uint64_t event_time(const struct ng_event *e)
@@ -74,24 +84,31 @@ static uint64_t event_time(const struct ng_event *e)
 static struct slot *find_slot(struct ng_rate *r, uint64_t h, uint64_t now, size_t *idx)
 {
 	size_t set = (size_t)(h % r->nsets) * WAYS;
-	struct slot *victim = NULL;
-	for (size_t i = set; i < set + WAYS; i++) {
-		struct slot *s = &r->slots[i];
-		if (s->used && s->hash == h) {
-			*idx = i;
+	const uint64_t *tag = &r->tags[set];
+	for (size_t i = 0; i < WAYS; i++)
+		if (tag[i] == h) {
+			struct slot *s = &r->slots[set + i];
+			*idx = set + i;
 			s->last = now;
 			return s;
 		}
-		if (!victim || !s->used || (victim->used && s->last < victim->last))
-			victim = s;
-	}
-	if (victim->used) {
+	/* A new key: a free slot, or else the least recently used one. */
+	size_t v = WAYS;
+	for (size_t i = 0; i < WAYS && v == WAYS; i++)
+		if (!tag[i])
+			v = i;
+	if (v == WAYS) {
+		v = 0;
+		for (size_t i = 1; i < WAYS; i++)
+			if (r->slots[set + i].last < r->slots[set + v].last)
+				v = i;
 		r->st.evictions++;
-		r->st.evicted_suppressed += victim->suppressed;
+		r->st.evicted_suppressed += r->slots[set + v].suppressed;
 	}
-	*victim = (struct slot){ .hash = h, .start = now, .last = now, .used = true };
-	*idx = (size_t)(victim - r->slots);
-	return victim;
+	r->tags[set + v] = h;
+	r->slots[set + v] = (struct slot){ .start = now, .last = now };
+	*idx = set + v;
+	return &r->slots[set + v];
 }
 
 bool ng_rate_throttle(struct ng_rate *r, const struct ng_event *e, uint64_t *suppressed)

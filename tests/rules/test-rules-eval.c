@@ -638,6 +638,148 @@ static void index_never_drops_a_match(void **state)
 	full_event(&ev);
 }
 
+/*
+ * Many rules at once, sharing comparisons (memoised), with exceptions and
+ * comparisons the index decides: for random events, the engine (index,
+ * class programs joined into one chain per class) fires exactly the rules
+ * whose own condition holds, in file order.
+ */
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint32_t pick(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+struct fired {
+	const char *rule[64];
+	unsigned n;
+};
+
+static void fired_cb(const struct ng_alert *a, void *p)
+{
+	struct fired *f = p;
+	if (f->n < 64)
+		f->rule[f->n] = a->rule;
+	f->n++;
+}
+
+static void many_rules_match_their_conditions(void **state)
+{
+	static const char *const conds[] = {
+		"evt.syscall = set_mempolicy and evt.res = 0 and mpol.mode = MPOL_BIND and "
+		"proc.name in (db, java, app)",
+		"evt.syscall = set_mempolicy and evt.res = 0 and proc.name in (db, java, app) and "
+		"mpol.nodes contains 1",
+		"mpol.mode = MPOL_INTERLEAVE and not mpol.nodes in (0, 1) and user.uid = 1001",
+		"evt.errno = EINVAL and mpol.maxnode > 1000 and container.id != host",
+		"mpol.mode in (MPOL_BIND, MPOL_PREFERRED) and proc.exepath startswith /opt/ and "
+		"proc.cmdline contains --numa-2",
+		"evt.blocked and container.id exists and proc.pname = bash",
+		"proc.name icontains JA and user.uid >= 1000",
+		"proc.exepath glob /tmp/*/x* and mpol.mode != MPOL_DEFAULT",
+		"mpol.flags intersects (MPOL_F_STATIC_NODES) and not proc.privileged",
+		"evt.res = 0 and (mpol.mode = MPOL_BIND or proc.name = db) and not "
+		"(proc.name = app and container.id = host)",
+		"mpol.nodes intersects (64, 65) or mpol.nodes contains 3",
+		"not evt.blocked and evt.errno = '' and proc.name in (db, java) and "
+		"proc.exepath endswith /db",
+		"proc.cap_effective contains CAP_SYS_NICE and proc.vpid = 1",
+		"evt.syscall = set_mempolicy and mpol.mode = MPOL_BIND and proc.name in (db, java, "
+		"app) and mpol.nodes contains 1",
+	};
+	enum { NR = sizeof(conds) / sizeof(conds[0]) };
+	char text[8192];
+	size_t len = 0;
+	for (unsigned i = 0; i < NR; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+					"- rule: r%u\n  desc: d\n  output: o\n  priority: info\n"
+					"  condition: %s\n%s",
+					i, conds[i],
+					i == 4 ? "  exceptions:\n  - name: e\n    fields: [proc.name, "
+						 "user.uid]\n    values: [[app, 0], [db, 1001]]\n"
+					       : "");
+	assert_true(len < sizeof(text));
+	struct ng_diags d = { 0 };
+	struct ng_engine *eng = NULL;
+	if (load_text(&eng, text, &d))
+		dump_diags(&d);
+	assert_non_null(eng);
+	/* The reference: every rule's own program, evaluated on its own. */
+	struct ng_arena a = { 0 };
+	struct ng_prog_set *set = ng_prog_set_new(&a);
+	const struct ng_prog *ref[NR];
+	for (unsigned i = 0; i < NR; i++) {
+		char name[8];
+		snprintf(name, sizeof(name), "r%u", i);
+		ref[i] = ng_prog_compile(set, ng_engine_rule_condition(eng, name, NULL, NULL));
+		assert_non_null(ref[i]);
+	}
+	struct ng_memo m;
+	assert_int_equal(ng_prog_memo_init(&a, set, &m), 0);
+	static const char *const names[] = { "db", "java", "app", "JAva", "numactl", "x" };
+	static const char *const exes[] = { "/opt/db", "/usr/bin/db", "/tmp/a/xz", "/tmp/x", "" };
+	static const char *const errnos[] = { "", "EINVAL", "EPERM" };
+	unsigned total = 0;
+	for (unsigned it = 0; it < 20000; it++) {
+		full_event(&ev);
+		strcpy(ev.syscall, pick(8) ? "set_mempolicy" : "mbind");
+		ev.blocked = pick(5) == 0;
+		strcpy(ev.errno_name, errnos[pick(3)]);
+		ev.res = ev.errno_name[0] ? -22 : 0;
+		ev.mode = (int64_t)pick(8) - 1;
+		ev.flags = pick(3) ? 0 : 1u << 15;
+		memset(&ev.nodes, 0, sizeof(ev.nodes));
+		ng_nodes_set(&ev.nodes, pick(5));
+		if (!pick(4))
+			ng_nodes_set(&ev.nodes, 64 + pick(3));
+		ev.maxnode = 990 + pick(20);
+		strcpy(ev.name, names[pick(6)]);
+		strcpy(ev.pname, pick(2) ? "bash" : "sh");
+		strcpy(ev.exepath, exes[pick(5)]);
+		snprintf(ev.cmdline, sizeof(ev.cmdline), "x --numa-%u", pick(4));
+		ev.uid = pick(3) ? 1001 : 0;
+		ev.vpid = pick(3);
+		ev.privileged = pick(2);
+		ev.cap_effective = pick(2) ? 1ull << 23 : 0;
+		strcpy(ev.container_id, pick(2) ? "host" : "abc");
+		/* Sometimes a field is missing. */
+		static const enum ng_field_id opt[] = { NG_F_EVT_ERRNO, NG_F_MPOL_MODE,
+							NG_F_CONTAINER_ID, NG_F_PROC_EXEPATH,
+							NG_F_EVT_BLOCKED, NG_F_EVT_RES };
+		if (!pick(6))
+			ng_event_unset(&ev, opt[pick(6)]);
+		struct fired want = { 0 }, got = { 0 };
+		ng_memo_next(&m);
+		for (unsigned i = 0; i < NR; i++)
+			if (ng_prog_eval(ref[i], &ev, &m))
+				fired_cb(&(struct ng_alert){ .rule = conds[i] }, &want);
+		ng_engine_eval(eng, &ev, fired_cb, &got);
+		assert_int_equal(got.n, want.n);
+		for (unsigned k = 0; k < want.n; k++) {
+			unsigned wi = 0;
+			while (conds[wi] != want.rule[k])
+				wi++;
+			char name[8];
+			snprintf(name, sizeof(name), "r%u", wi);
+			if (strcmp(got.rule[k], name) != 0) {
+				fprintf(stderr, "event %u: alert %u is %s, want %s\n", it, k,
+					got.rule[k], name);
+				fail();
+			}
+		}
+		total += want.n;
+	}
+	/* The events exercise the rules: plenty fire, and not always. */
+	assert_true(total > 20000 && total < 20000 * NR / 2);
+	ng_arena_free(&a);
+	ng_engine_free(eng);
+	ng_diags_free(&d);
+	full_event(&ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +802,7 @@ int main(void)
 		cmocka_unit_test_setup(throttle_table_is_bounded, setup),
 		cmocka_unit_test_setup(threshold, setup),
 		cmocka_unit_test_setup(index_never_drops_a_match, setup),
+		cmocka_unit_test_setup(many_rules_match_their_conditions, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

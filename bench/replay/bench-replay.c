@@ -113,9 +113,11 @@ static void gen(struct ng_event *e, uint32_t i)
 	e->ppid = 1;
 	e->vpid = rnd(8);
 	strcpy(e->name, names[rnd(sizeof(names) / sizeof(names[0]))]);
+	int tool = -1;
 	if (typical && rnd(100) < 95) {
 		static const char *const tools[] = { "numactl", "numad", "runc:[2:INIT]", "crun" };
-		strcpy(e->name, tools[rnd(4)]);
+		tool = (int)rnd(4);
+		strcpy(e->name, tools[tool]);
 		e->mode = 2;
 		e->res = 0;
 		e->flags = 0;
@@ -128,11 +130,21 @@ static void gen(struct ng_event *e, uint32_t i)
 		ng_nodes_set(&e->nodes, rnd(2));
 		e->effective_mode = 2;
 		e->effective_nodes = e->nodes;
+		e->outside_allowed = false; /* nodes 0 and 1 are allowed */
 	}
 	strcpy(e->pname, "bash");
 	strcpy(e->exepath, exes[rnd(sizeof(exes) / sizeof(exes[0]))]);
 	snprintf(e->cmdline, sizeof(e->cmdline), "%s --numa-%u --config /etc/app.conf", e->name,
 		 rnd(8));
+	if (typical && tool >= 0) {
+		/* A tool runs from where its package puts it, with its usual arguments. */
+		static const char *const texe[] = { "/usr/bin/numactl", "/usr/sbin/numad",
+						    "/usr/sbin/runc", "/usr/bin/crun" };
+		static const char *const targs[] = { "numactl --membind=", "numad -i 15 -K ",
+						     "runc init ", "crun init " };
+		strcpy(e->exepath, texe[tool]);
+		snprintf(e->cmdline, sizeof(e->cmdline), "%s%u", targs[tool], rnd(2));
+	}
 	e->cap_effective = rnd(4) == 0 ? 1ull << 23 : 0;
 	e->privileged = rnd(10) == 0;
 	e->uid = e->euid = rnd(3) == 0 ? 0 : 1000 + rnd(50);

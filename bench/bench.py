@@ -603,14 +603,18 @@ def replay(ctx, args):
     for i in range(args.replay_runs):
         r = sh(["taskset", "-c", cpu, ctx.bench_replay, "--events", str(args.replay_events)], env=env, check=False)
         # One "engine" line per event mix; the first (the typical mix) is the headline figure.
-        mixes = re.findall(r"^engine(?: \(([^)]*)\))?: (\d+) events x (\d+) rules: [\d.]+ s cpu, (\d+) events/s",
+        mixes = re.findall(r"^engine(?: \(([^)]*)\))?: (\d+) events x (\d+) rules: [\d.]+ s(?: cpu)?, (\d+) events/s",
                            r.stdout, re.M)
+        # The same engine with the event pool in place (events cold in cache), per mix.
+        cold = re.findall(r"^  events cold in cache[^:]*: (\d+) events/s", r.stdout, re.M)
         p = re.search(r"parse: +\d+ events, [\d.]+ MiB of JSON: [\d.]+ s cpu, (\d+) events/s", r.stdout)
         row = {"run": i, "exit_code": r.returncode, "output": r.stdout.strip() + r.stderr.strip()}
         if mixes:
             row.update(events=int(mixes[0][1]), rules=int(mixes[0][2]), engine_events_per_s=int(mixes[0][3]),
                        mix=mixes[0][0] or "default",
                        mixes={(m[0] or "default"): int(m[3]) for m in mixes})
+            if len(cold) == len(mixes):
+                row["mixes_cold"] = {(m[0] or "default"): int(c) for m, c in zip(mixes, cold)}
         if p:
             row["parse_events_per_s"] = int(p.group(1))
         out.append(row)
@@ -867,7 +871,7 @@ def main():
     else:
         args.rounds, args.calls_set_mempolicy, args.calls_getppid = 5, 100000, 1000000
         args.rates, args.step_seconds, args.knee_reps = [5000, 10000, 20000, 30000, 40000, 0], 3, 2
-        args.replay_events, args.replay_runs = 300000, 3
+        args.replay_events, args.replay_runs = 1000000, 5
     ctx = Ctx(args)
     os.makedirs(ctx.work, exist_ok=True)
     parts = set(args.only.split(","))

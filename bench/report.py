@@ -215,7 +215,10 @@ def tables(res):
                   f"median {rep:,.0f} events/s over {len(vals)} runs ({', '.join(f'{v:,}' for v in vals)}), "
                   f"event mix \"{res['replay'][0].get('mix')}\".", ""]
         for r in res["replay"]:
-            parts.append(f"- run {r['run']}: " + ", ".join(f"{k} {v:,} events/s" for k, v in r.get("mixes", {}).items()))
+            cold = r.get("mixes_cold", {})
+            parts.append(f"- run {r['run']}: " + ", ".join(
+                f"{k} {v:,} events/s" + (f" ({cold[k]:,} with the events cold in cache)" if k in cold else "")
+                for k, v in r.get("mixes", {}).items()))
         parts.append("")
     prof = res.get("profile") or {}
     if prof.get("startup"):

@@ -439,22 +439,23 @@ static bool group(struct jp *j, struct ng_event *e, char *path, size_t plen, int
 		memcpy(path + nl, key, klen + 1);
 		nl += klen;
 		ws(j);
+		/* No field is an object: an object is a group ("proc": {…}), not looked up. */
+		if (j->p < j->end && *j->p == '{') {
+			if (!group(j, e, path, nl, depth + 1))
+				return false;
+			path[plen] = '\0';
+			continue;
+		}
 		const struct ng_field *f = NULL;
 		if (j->hint < NG_F__COUNT && strcmp(ng_fields[j->hint].name, path) == 0)
 			f = &ng_fields[j->hint];
 		else
 			f = ng_field_by_name(path);
-		if (f)
-			j->hint = (size_t)(f - ng_fields) + 1;
-		if (f) {
-			if (!field_value(j, e, f))
-				return false;
-		} else if (j->p < j->end && *j->p == '{') {
-			if (!group(j, e, path, nl, depth + 1))
-				return false;
-		} else {
+		if (!f)
 			return fail(j, "unknown field '%s'", path);
-		}
+		j->hint = (size_t)(f - ng_fields) + 1;
+		if (!field_value(j, e, f))
+			return false;
 		path[plen] = '\0';
 	} while (lit(j, ','));
 	if (!lit(j, '}'))

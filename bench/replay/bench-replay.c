@@ -218,6 +218,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (engine_only && write_path) {
+		fprintf(stderr, "bench-replay: --write needs the parse stage; drop --engine-only\n");
+		return 2;
+	}
 	if (!rules) {
 		const char *src = getenv("NUMAGUARD_SRCDIR");
 		static char path[4096];

@@ -298,35 +298,52 @@ static void replay_emit(const struct ng_alert *alert, void *p)
 	}
 }
 
-/* Line reader with a hard bound: longer lines are consumed and reported, never held. */
+/*
+ * Line reader with a hard bound: longer lines are consumed and reported,
+ * never held. Reads in chunks and finds line ends with memchr.
+ */
+#define REPLAY_CHUNK (1u << 16)
 struct lines {
 	FILE *f;
 	char *buf;
 	size_t len;
 	bool too_long, has_nul, eof;
+	char *chunk;
+	size_t pos, end;
 };
 
 static bool next_line(struct lines *l)
 {
 	l->len = 0;
 	l->too_long = l->has_nul = false;
-	if (l->eof)
-		return false;
-	int c;
 	bool any = false;
-	while ((c = getc_unlocked(l->f)) != EOF) {
+	for (;;) {
+		if (l->pos == l->end) {
+			if (l->eof)
+				return any;
+			l->pos = 0;
+			l->end = fread(l->chunk, 1, REPLAY_CHUNK, l->f);
+			if (l->end == 0) {
+				l->eof = true;
+				return any;
+			}
+		}
 		any = true;
-		if (c == '\n')
-			return true;
-		if (c == '\0')
+		const char *p = l->chunk + l->pos;
+		size_t avail = l->end - l->pos;
+		const char *nl = memchr(p, '\n', avail);
+		size_t seg = nl ? (size_t)(nl - p) : avail;
+		if (memchr(p, '\0', seg))
 			l->has_nul = true;
-		if (l->len < REPLAY_MAX_LINE)
-			l->buf[l->len++] = (char)c;
-		else
+		size_t room = REPLAY_MAX_LINE - l->len, take = seg < room ? seg : room;
+		memcpy(l->buf + l->len, p, take);
+		l->len += take;
+		if (take < seg)
 			l->too_long = true;
+		l->pos += seg + (nl ? 1 : 0);
+		if (nl)
+			return true;
 	}
-	l->eof = true;
-	return any;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -389,12 +406,14 @@ int cmd_replay(int argc, char **argv)
 	struct ng_sinks *sinks = NULL;
 	char err[512];
 	r = ng_sinks_open(&sinks, &so, err, sizeof(err));
-	struct lines l = { .f = in, .buf = malloc(REPLAY_MAX_LINE + 1) };
-	if (r || !l.buf) {
+	struct lines l = { .f = in, .buf = malloc(REPLAY_MAX_LINE + 1),
+			   .chunk = malloc(REPLAY_CHUNK) };
+	if (r || !l.buf || !l.chunk) {
 		fprintf(stderr, "numaguard replay: %s\n", r ? err : "out of memory");
 		if (in != stdin)
 			fclose(in);
 		free(l.buf);
+		free(l.chunk);
 		ng_engine_free(eng);
 		if (sinks)
 			ng_sinks_close(sinks);
@@ -428,6 +447,7 @@ int cmd_replay(int argc, char **argv)
 	if (in != stdin)
 		fclose(in);
 	free(l.buf);
+	free(l.chunk);
 	uint64_t lost = ng_sinks_drain(sinks, 10000);
 	struct ng_engine_stats st;
 	ng_engine_get_stats(eng, &st);

@@ -40,11 +40,10 @@ struct inflight {
 	__u64 mode_raw;
 	__u64 nmask;
 	__u64 maxnode;
-	__u64 start_boot; /* the thread's identity: tells a dead thread's entry from a reused tid */
-	__u32 flags;      /* NG_R_COMPAT, NG_R_ARGS, NG_R_NODES, NG_R_NODES_FAULT */
+	__u32 flags; /* NG_R_COMPAT, NG_R_ARGS, NG_R_NODES, NG_R_NODES_FAULT */
 	__u16 nbits;
-	__u8 done; /* the kernel-function exit emitted; tp_exit only cleans up */
-	__u8 pad;
+	__u8 done;  /* the kernel-function exit emitted; tp_exit only cleans up */
+	__u8 valid; /* a call is in flight: set at entry, cleared when its exit is handled */
 	__u64 nodes[NG_NODE_WORDS];
 };
 
@@ -54,15 +53,15 @@ struct {
 } ng_events SEC(".maps");
 
 /*
- * Entry state per thread. LRU so that state left by a thread whose exit
- * hook never ran (the sensor stopped mid-call, a kretprobe instance miss)
- * is reclaimed instead of filling the map; start_boot guards against a
- * reused tid picking up a dead thread's state.
+ * Entry state per thread, in task local storage: found through the task
+ * itself (no hash, no lock, no copy), and freed with the task, so state left
+ * by a thread whose exit hook never ran cannot pile up or be picked up by a
+ * later thread that reuses its tid.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight);
 } ng_inflight SEC(".maps");
 
@@ -72,14 +71,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } ng_counters SEC(".maps");
-
-/* Scratch for building an inflight entry: it is too large for the 512-byte stack with the rest. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct inflight);
-} ng_scratch SEC(".maps");
 
 /* The record being built (too large for the stack). */
 struct {
@@ -238,28 +229,28 @@ static __always_inline bool user_args(struct task_struct *t, bool compat, __u64 
 static __always_inline void on_entry(__u64 mode, __u64 nmask, __u64 maxnode, bool mode_is_int)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u32 zero = 0;
-	struct inflight *in = bpf_map_lookup_elem(&ng_scratch, &zero);
+	struct inflight *in = bpf_task_storage_get(&ng_inflight, t, 0,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
 	bool compat = task_in_compat(t);
 	__u64 rmode, rnmask, rmaxnode;
 
-	if (!in)
+	if (!in) {
+		/* No memory for it, or the storage is busy on this CPU (a nested hook). */
+		count(NG_CNT_INFLIGHT_FULL);
 		return;
+	}
 	/* A kernel function's int mode lost the upper register bits: take them from the registers. */
 	if (mode_is_int && user_args(t, compat, &rmode, &rnmask, &rmaxnode) && (int)rmode == (int)mode)
 		mode = rmode;
 	in->mode_raw = mode;
 	in->nmask = nmask;
 	in->maxnode = maxnode;
-	in->start_boot = task_start(t);
 	in->done = 0;
 	in->flags = NG_R_ARGS | (compat ? NG_R_COMPAT : 0);
 	in->flags |= read_user_mask(in->nodes, nmask, maxnode, compat, &in->nbits);
 	if (in->flags & NG_R_NODES_FAULT)
 		count(NG_CNT_NODES_FAULT);
-	if (bpf_map_update_elem(&ng_inflight, &tid, in, BPF_ANY))
-		count(NG_CNT_INFLIGHT_FULL);
+	in->valid = 1;
 }
 
 /*
@@ -719,18 +710,11 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 	count(NG_CNT_EVENTS);
 }
 
-/* Entry state for this thread, or NULL (none, or a dead thread's with a reused tid). */
-static __always_inline struct inflight *lookup_entry(__u32 tid)
+/* This thread's call in flight, or NULL. */
+static __always_inline struct inflight *lookup_entry(void)
 {
-	struct inflight *in = bpf_map_lookup_elem(&ng_inflight, &tid);
-	if (in) {
-		struct task_struct *t = bpf_get_current_task_btf();
-		if (in->start_boot != task_start(t)) {
-			bpf_map_delete_elem(&ng_inflight, &tid);
-			return NULL;
-		}
-	}
-	return in;
+	struct inflight *in = bpf_task_storage_get(&ng_inflight, bpf_get_current_task_btf(), 0, 0);
+	return in && in->valid ? in : NULL;
 }
 
 /*
@@ -742,8 +726,7 @@ static __always_inline struct inflight *lookup_entry(__u32 tid)
  */
 static __always_inline void on_func_exit(long ret, __u32 attach)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = lookup_entry(tid);
+	struct inflight *in = lookup_entry();
 
 	if (!in)
 		return; /* entry missed (attached mid-call): the exit tracepoint, if any, reports it */
@@ -751,17 +734,16 @@ static __always_inline void on_func_exit(long ret, __u32 attach)
 	if (cfg_exit_tp_blocked_only && !(in->flags & NG_R_COMPAT))
 		in->done = 1;
 	else
-		bpf_map_delete_elem(&ng_inflight, &tid);
+		in->valid = 0;
 }
 
 /* Exit of a syscall-level hook (tracepoint, raw). */
 static __always_inline void on_sys_exit(long ret, __u32 attach)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = lookup_entry(tid);
+	struct inflight *in = lookup_entry();
 
 	if (in && in->done) {
-		bpf_map_delete_elem(&ng_inflight, &tid);
+		in->valid = 0;
 		return;
 	}
 	/*
@@ -771,7 +753,7 @@ static __always_inline void on_sys_exit(long ret, __u32 attach)
 	 */
 	emit(in, ret, attach);
 	if (in)
-		bpf_map_delete_elem(&ng_inflight, &tid);
+		in->valid = 0;
 }
 
 /* ---- syscall tracepoints: native calls; exit also sees calls denied by seccomp ---- */

@@ -39,8 +39,8 @@ struct strset {
 
 /*
  * One comparison; after it, control goes to t or f (an index, or ACCEPT /
- * REJECT). 64 bytes: an instruction is one cache line and indexing one is a
- * shift.
+ * REJECT). 64 bytes, so indexing one is a shift. (Not aligned to a cache
+ * line: the arena hands out memory aligned for any standard type only.)
  */
 struct ins {
 	uint8_t kind;     /* enum pk */
@@ -64,9 +64,9 @@ struct ins {
 		uint64_t mask;
 		const ng_nodemask_t *nodes;
 	};
-} __attribute__((aligned(64)));
+};
 
-_Static_assert(sizeof(struct ins) == 64, "an instruction is one cache line");
+_Static_assert(sizeof(struct ins) == 64, "an instruction is 64 bytes");
 
 #define ACCEPT (-1)
 #define REJECT (-2)

@@ -54,8 +54,7 @@ struct ins {
 	union {
 		int64_t s;
 		uint64_t u;
-		const int64_t *sset;
-		const uint64_t *uset;
+		const uint64_t *uset; /* `in` sets, sorted (signed ones with SIGN_BIT flipped) */
 		struct sstr str;
 		const struct strset *set;
 		struct {
@@ -106,11 +105,7 @@ struct ng_prog_set {
 	size_t icap, in;
 };
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
+#define SIGN_BIT (1ull << 63)
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -149,14 +144,14 @@ static struct ins *compile_cmp(struct ng_arena *a, const struct ng_node *n, stru
 					     [NG_OP_IN] = 6 };
 		p->kind = (enum pk)(base + delta[n->op]);
 		if (n->op == NG_OP_IN) {
-			int64_t *v = ng_arena_alloc(a, n->nvalues * sizeof(*v) + 1);
+			uint64_t *v = ng_arena_alloc(a, n->nvalues * sizeof(*v) + 1);
 			if (!v)
 				return NULL;
+			/* Signed values are kept with the sign bit flipped: unsigned order is then theirs. */
 			for (size_t i = 0; i < n->nvalues; i++)
-				v[i] = n->values[i].num;
-			/* Signed and unsigned views need their own order. */
-			qsort(v, n->nvalues, sizeof(*v), sg ? cmp_i64 : cmp_u64);
-			p->sset = v;
+				v[i] = (uint64_t)n->values[i].num ^ (sg ? SIGN_BIT : 0);
+			qsort(v, n->nvalues, sizeof(*v), cmp_u64);
+			p->uset = v;
 			p->n = (uint32_t)n->nvalues;
 		} else if (sg) {
 			p->s = n->values[0].num;
@@ -488,21 +483,6 @@ static inline uint64_t load_u(const struct ins *p, const char *base)
 	}
 }
 
-static bool in_i64(const int64_t *v, uint32_t n, int64_t x)
-{
-	uint32_t lo = 0, hi = n;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (v[mid] == x)
-			return true;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 static bool in_u64(const uint64_t *v, uint32_t n, uint64_t x)
 {
 	uint32_t lo = 0, hi = n;
@@ -612,7 +592,7 @@ static __attribute__((noinline)) bool test_slow(const struct ins *p, const char 
 		len = field_len(p, fp, m);
 		return ng_glob_match(p->str.s + p->n, p->str.len - p->n, fp + p->n, len - p->n);
 	case P_S_IN:
-		return in_i64(p->sset, p->n, *(const int64_t *)fp);
+		return in_u64(p->uset, p->n, *(const uint64_t *)fp ^ SIGN_BIT);
 	case P_U_IN:
 		return in_u64(p->uset, p->n, load_u(p, fp - p->off));
 	case P_N_CONTAINS:

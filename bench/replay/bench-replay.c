@@ -26,6 +26,7 @@
 #include "event_parse.h"
 #include "fields.h"
 #include "rules/engine.h"
+#include "../../tests/rand.h"
 
 static uint64_t allocs;
 
@@ -57,10 +58,7 @@ void *__wrap_realloc(void *p, size_t n)
 static uint64_t state = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(uint32_t n)
 {
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return (uint32_t)(state % n);
+	return ng_test_rand(&state, n);
 }
 
 static const char *const names[] = { "numactl", "app", "java", "postgres", "mysqld", "python3",

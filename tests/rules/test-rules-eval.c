@@ -9,6 +9,7 @@
 #include "rules-test.h"
 #include "rules/cond_parse.h"
 #include "rules/program.h"
+#include "../rand.h"
 
 static struct ng_event ev;
 
@@ -647,10 +648,7 @@ static void index_never_drops_a_match(void **state)
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint32_t pick(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return ng_test_rand(&rng, n);
 }
 
 struct fired {

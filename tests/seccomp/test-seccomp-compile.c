@@ -22,6 +22,7 @@
 #include "seccomp/bpfeval.h"
 #include "seccomp/compile.h"
 #include "seccomp/filter.h"
+#include "../rand.h"
 
 /* Tree building: a pool of nodes and values, reset per test. */
 static struct ng_node pool[64];
@@ -511,10 +512,7 @@ static uint64_t rng = 0x6e756d61ull;
 
 static unsigned rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return ng_test_rand(&rng, n);
 }
 
 static const struct ng_node *random_tree(int depth)

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define NG_RECORD_VERSION 1
+#define NG_RECORD_VERSION 2
 
 /* Node masks are captured up to 1024 nodes (NODES_SHIFT=10, the largest config in use). */
 #define NG_MAX_NODES 1024
@@ -61,7 +61,7 @@ enum ng_record_flags {
 	NG_R_LOGINUID = 1u << 10,
 	/* The exit re-read of the user mask failed, so nodes_changed could not be decided. */
 	NG_R_NODES_EXIT_FAULT = 1u << 11,
-	/* exe[] (struct ng_record_paths) holds the executable's path components (more than fit: NG_R_EXE_TRUNC). */
+	/* exe[] (struct ng_paths) holds the executable's path components (more than fit: NG_R_EXE_TRUNC). */
 	NG_R_EXE = 1u << 12,
 	NG_R_EXE_TRUNC = 1u << 13,
 	/* args[] holds args_len bytes of the argument block (NUL-separated argv). */
@@ -71,6 +71,8 @@ enum ng_record_flags {
 	NG_R_CGROUP_TRUNC = 1u << 16,
 	/* The task is in the cgroup v2 root, so cgroup[] holds its path in a v1 hierarchy instead. */
 	NG_R_CGROUP_V1 = 1u << 17,
+	/* struct ng_paths follows the header: the first record of a process image or cgroup. */
+	NG_R_PATHS = 1u << 18,
 };
 
 /*
@@ -83,9 +85,20 @@ enum ng_record_flags {
 #define NG_PATH_BYTES 256
 #define NG_ARGS_BYTES 256
 
-/* One completed (or denied) call. */
+/*
+ * One completed (or denied) call, as three parts back to back:
+ *
+ *   struct ng_record   the header, always
+ *   struct ng_paths    only with NG_R_PATHS
+ *   __u64 masks[3][mask_words]   nodes, eff_nodes, allowed
+ *
+ * The masks are cut after the last word any of the three uses (at least
+ * one): a host with 64 nodes or fewer sends one word per mask, not 16, and
+ * the ring buffer holds 2.7 times as many plain records. NG_RECORD_SIZE()
+ * gives the size; userspace refuses any other.
+ */
 struct ng_record {
-	__u16 size;    /* sizeof(struct ng_record) on the BPF side */
+	__u16 size;    /* bytes in the whole record: NG_RECORD_SIZE(paths, mask_words) */
 	__u8 version;  /* NG_RECORD_VERSION */
 	__u8 attach;   /* enum ng_attach */
 	__u32 flags;   /* enum ng_record_flags */
@@ -101,32 +114,32 @@ struct ng_record {
 	__u32 pid, tid, ppid, vpid;
 	__u32 uid, euid, gid, loginuid;
 	__u32 ns_pid, ns_mnt, ns_user, ns_cgroup;
-	__u16 eff_mode;  /* task->mempolicy->mode (valid with NG_R_EFFECTIVE) */
-	__u16 eff_flags; /* task->mempolicy->flags, user plus internal bits */
-	__u16 nbits;     /* bits of nodes[] the kernel reads: min(maxnode - 1, NG_MAX_NODES) */
-	__u16 reserved;
+	__u16 eff_mode;   /* task->mempolicy->mode (valid with NG_R_EFFECTIVE) */
+	__u16 eff_flags;  /* task->mempolicy->flags, user plus internal bits */
+	__u16 nbits;      /* bits of nodes the kernel reads: min(maxnode - 1, NG_MAX_NODES) */
+	__u16 mask_words; /* words in each of the three masks at the end: 1..NG_NODE_WORDS */
 	__u16 exe_len;    /* bytes of exe[] used */
 	__u16 cgroup_len; /* bytes of cgroup[] used */
 	__u16 args_len;   /* bytes of args[] used */
-	__u16 reserved2;
+	__u16 reserved;
 	char comm[16];
 	char pcomm[16];
-	__u64 nodes[NG_NODE_WORDS];
-	__u64 eff_nodes[NG_NODE_WORDS];
-	__u64 allowed[NG_NODE_WORDS];
 };
 
 /*
- * The first record of a process image (or after it changed cgroup) carries
- * the walked paths too; later ones are the plain record, less than half the
- * size, so the ring buffer holds more than twice as many of them.
+ * The walked paths: sent with the first record of a process image (or after
+ * it changed cgroup) only, since they change only at exec and with the
+ * cgroup; userspace keeps them per process.
  */
-struct ng_record_paths {
-	struct ng_record base; /* base.size == sizeof(struct ng_record_paths) */
+struct ng_paths {
 	char exe[NG_PATH_BYTES];
 	char args[NG_ARGS_BYTES];
 	char cgroup[NG_PATH_BYTES];
 };
+
+#define NG_RECORD_SIZE(paths, words)                                                         \
+	(sizeof(struct ng_record) + ((paths) ? sizeof(struct ng_paths) : 0) + 3 * 8 * (words))
+#define NG_RECORD_MAX NG_RECORD_SIZE(1, NG_NODE_WORDS)
 
 /* Per-CPU counters (array map "ng_counters"); userspace sums them over CPUs. */
 enum ng_counter {
@@ -139,7 +152,7 @@ enum ng_counter {
 	NG_CNT__MAX = 6,
 };
 
-_Static_assert(sizeof(struct ng_record) == 560, "struct ng_record layout changed");
-_Static_assert(sizeof(struct ng_record_paths) == 560 + 768, "struct ng_record_paths layout changed");
+_Static_assert(sizeof(struct ng_record) == 176, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_paths) == 768, "struct ng_paths layout changed");
 
 #endif

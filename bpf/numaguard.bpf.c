@@ -72,12 +72,29 @@ struct {
 	__type(value, __u64);
 } ng_counters SEC(".maps");
 
-/* The record being built (too large for the stack). */
+/* The three node masks at full width, as read. */
+struct masks {
+	__u64 nodes[NG_NODE_WORDS];
+	__u64 eff[NG_NODE_WORDS];
+	__u64 allowed[NG_NODE_WORDS];
+};
+
+/*
+ * The record being built (too large for the stack): the header, then the
+ * paths (when sent) and the packed masks in tail[], which is what goes out,
+ * and the masks at full width in m, which is where they are read to.
+ */
+struct record_buf {
+	struct ng_record hdr;
+	__u8 tail[sizeof(struct ng_paths) + sizeof(struct masks)];
+	struct masks m;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ng_record_paths);
+	__type(value, struct record_buf);
 } ng_scratch_rec SEC(".maps");
 
 /* Scratch for walking a path: a name of up to NG_PATH_BYTES may start anywhere below NG_PATH_BYTES. */
@@ -359,7 +376,8 @@ static long exe_step(__u32 i, void *ctx)
  * allowed in fentry/LSM programs. Only the byte offset is tracked, not a
  * component count, which would keep the verifier from pruning.
  */
-static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_struct *t, char *buf)
+static __always_inline void walk_exe(struct ng_record *r, struct ng_paths *p, struct task_struct *t,
+				     char *buf)
 {
 	struct file *f = BPF_CORE_READ(t, mm, exe_file);
 	if (!f)
@@ -369,9 +387,9 @@ static __always_inline void walk_exe(struct ng_record_paths *rp, struct task_str
 			      .buf = buf };
 	w.mnt = (void *)w.vm - bpf_core_field_offset(struct mount, mnt);
 	WALK(exe_step, &w);
-	bpf_probe_read_kernel(rp->exe, NG_PATH_BYTES, buf);
-	rp->base.exe_len = w.off;
-	rp->base.flags |= NG_R_EXE | (w.done ? 0 : NG_R_EXE_TRUNC);
+	bpf_probe_read_kernel(p->exe, NG_PATH_BYTES, buf);
+	r->exe_len = w.off;
+	r->flags |= NG_R_EXE | (w.done ? 0 : NG_R_EXE_TRUNC);
 }
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
@@ -431,8 +449,8 @@ static __always_inline struct kernfs_node *v1_node(struct task_struct *t, __u32 
  * cpu, whichever has it below the root), which is where runtimes put
  * containers there.
  */
-static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_struct *t,
-					char *buf)
+static __always_inline void walk_cgroup(struct ng_record *r, struct ng_paths *p,
+					struct task_struct *t, char *buf)
 {
 	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
 
@@ -448,18 +466,18 @@ static __always_inline void walk_cgroup(struct ng_record_paths *rp, struct task_
 			v1 = v1_node(t, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
 		if (v1 && kn_parent(v1)) {
 			kn = v1;
-			rp->base.flags |= NG_R_CGROUP_V1;
+			r->flags |= NG_R_CGROUP_V1;
 		}
 	}
 	struct cg_walk w = { .kn = kn, .buf = buf };
 	WALK(cg_step, &w);
-	bpf_probe_read_kernel(rp->cgroup, NG_PATH_BYTES, buf);
-	rp->base.cgroup_len = w.off;
-	rp->base.flags |= NG_R_CGROUP | (w.done ? 0 : NG_R_CGROUP_TRUNC);
+	bpf_probe_read_kernel(p->cgroup, NG_PATH_BYTES, buf);
+	r->cgroup_len = w.off;
+	r->flags |= NG_R_CGROUP | (w.done ? 0 : NG_R_CGROUP_TRUNC);
 }
 
 /* The argument block of the calling process (current, so its user memory is readable). */
-static __always_inline void read_args(struct ng_record_paths *rp, struct task_struct *t)
+static __always_inline void read_args(struct ng_record *r, struct ng_paths *p, struct task_struct *t)
 {
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	if (!mm)
@@ -471,10 +489,10 @@ static __always_inline void read_args(struct ng_record_paths *rp, struct task_st
 	__u64 len = end - start;
 	if (len > NG_ARGS_BYTES)
 		len = NG_ARGS_BYTES;
-	if (bpf_probe_read_user(rp->args, len & (2 * NG_ARGS_BYTES - 1), (const void *)start))
+	if (bpf_probe_read_user(p->args, len & (2 * NG_ARGS_BYTES - 1), (const void *)start))
 		return;
-	rp->base.args_len = len;
-	rp->base.flags |= NG_R_ARGV;
+	r->args_len = len;
+	r->flags |= NG_R_ARGV;
 }
 
 /*
@@ -483,7 +501,7 @@ static __always_inline void read_args(struct ng_record_paths *rp, struct task_st
  * fault-safe loads): a helper call per field would cost more than the
  * system call being watched.
  */
-static __always_inline void fill_identity(struct ng_record *r, struct task_struct *t)
+static __always_inline void fill_identity(struct ng_record *r, struct masks *m, struct task_struct *t)
 {
 	struct task_struct *leader = t->group_leader;
 	const struct cred *cred = t->cred;
@@ -525,12 +543,12 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
 	r->exe_len = 0;
 	r->cgroup_len = 0;
 	r->args_len = 0;
-	r->reserved2 = 0;
+	r->reserved = 0;
 	if (bpf_core_field_exists(t->mems_allowed)) {
 		__u64 sz = bpf_core_type_size(nodemask_t);
-		if (sz > sizeof(r->allowed))
-			sz = sizeof(r->allowed);
-		bpf_probe_read_kernel(r->allowed, sz & 0xff, &t->mems_allowed);
+		if (sz > sizeof(m->allowed))
+			sz = sizeof(m->allowed);
+		bpf_probe_read_kernel(m->allowed, sz & 0xff, &t->mems_allowed);
 		r->flags |= NG_R_ALLOWED;
 	}
 }
@@ -540,13 +558,13 @@ static __always_inline void fill_identity(struct ng_record *r, struct task_struc
  * memory race that makes the entry read of the mask untrustworthy. Only the
  * calling thread writes its own mempolicy, so reading it at exit is stable.
  */
-static __always_inline void fill_effective(struct ng_record *r, struct task_struct *t)
+static __always_inline void fill_effective(struct ng_record *r, struct masks *m, struct task_struct *t)
 {
 	struct mempolicy *pol = t->mempolicy;
 	__u64 sz = bpf_core_type_size(nodemask_t);
 
-	if (sz > sizeof(r->eff_nodes))
-		sz = sizeof(r->eff_nodes);
+	if (sz > sizeof(m->eff))
+		sz = sizeof(m->eff);
 	r->flags |= NG_R_EFFECTIVE;
 	if (!pol) {
 		r->eff_mode = 0; /* MPOL_DEFAULT leaves task->mempolicy NULL */
@@ -557,7 +575,7 @@ static __always_inline void fill_effective(struct ng_record *r, struct task_stru
 	if (bpf_core_field_exists(pol->nodes)) {
 		/* MPOL_LOCAL leaves nodes uninitialised: not meaningful. */
 		if (r->eff_mode != 4 && r->eff_mode != 0) {
-			bpf_probe_read_kernel(r->eff_nodes, sz & 0xff, &pol->nodes);
+			bpf_probe_read_kernel(m->eff, sz & 0xff, &pol->nodes);
 			r->flags |= NG_R_EFF_NODES;
 		}
 	} else {
@@ -569,10 +587,10 @@ static __always_inline void fill_effective(struct ng_record *r, struct task_stru
 			short sn = BPF_CORE_READ(old, v.preferred_node);
 			__u32 n = (__u16)sn;
 			if (sn >= 0 && n < NG_MAX_NODES)
-				r->eff_nodes[(n / 64) & (NG_NODE_WORDS - 1)] = 1ull << (n % 64);
+				m->eff[(n / 64) & (NG_NODE_WORDS - 1)] = 1ull << (n % 64);
 			r->flags |= NG_R_EFF_NODES;
 		} else if (r->eff_mode != 0) {
-			bpf_probe_read_kernel(r->eff_nodes, sz & 0xff, &old->v.nodes);
+			bpf_probe_read_kernel(m->eff, sz & 0xff, &old->v.nodes);
 			r->flags |= NG_R_EFF_NODES;
 		}
 	}
@@ -583,12 +601,11 @@ static __always_inline void fill_effective(struct ng_record *r, struct task_stru
  * this call: a call denied by seccomp never reaches sys_enter or the kernel
  * function, or the sensor attached mid-call).
  */
-static __always_inline void fill_record(struct ng_record *r, struct inflight *in, long ret,
-					__u32 attach, struct task_struct *t, __u16 size)
+static __always_inline void fill_record(struct ng_record *r, struct masks *m, struct inflight *in,
+					long ret, __u32 attach, struct task_struct *t)
 {
 	__u16 nbits = 0;
 
-	r->size = size;
 	r->version = NG_RECORD_VERSION;
 	r->attach = attach;
 	r->flags = 0;
@@ -596,9 +613,8 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 	r->ret = ret;
 	r->eff_mode = 0;
 	r->eff_flags = 0;
-	r->reserved = 0;
-	__builtin_memset(r->eff_nodes, 0, sizeof(r->eff_nodes));
-	__builtin_memset(r->allowed, 0, sizeof(r->allowed));
+	__builtin_memset(m->eff, 0, sizeof(m->eff));
+	__builtin_memset(m->allowed, 0, sizeof(m->allowed));
 
 	if (in) {
 		r->mode_raw = in->mode_raw;
@@ -606,33 +622,33 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 		r->maxnode = in->maxnode;
 		r->flags |= in->flags;
 		r->nbits = in->nbits;
-		__builtin_memcpy(r->nodes, in->nodes, sizeof(r->nodes));
+		__builtin_memcpy(m->nodes, in->nodes, sizeof(m->nodes));
 		if (in->flags & NG_R_NODES) {
-			/* Re-read the mask: a change since entry is a TOCTOU race attempt. eff_nodes is scratch here. */
-			if (read_user_mask(r->eff_nodes, in->nmask, in->maxnode, in->flags & NG_R_COMPAT,
+			/* Re-read the mask: a change since entry is a TOCTOU race attempt. m->eff is scratch here. */
+			if (read_user_mask(m->eff, in->nmask, in->maxnode, in->flags & NG_R_COMPAT,
 					   &nbits) == NG_R_NODES) {
 				__u64 diff = 0;
 				for (int i = 0; i < NG_NODE_WORDS; i++)
-					diff |= r->eff_nodes[i] ^ in->nodes[i];
+					diff |= m->eff[i] ^ in->nodes[i];
 				if (diff)
 					r->flags |= NG_R_NODES_CHANGED;
 			} else {
 				r->flags |= NG_R_NODES_EXIT_FAULT;
 			}
-			__builtin_memset(r->eff_nodes, 0, sizeof(r->eff_nodes));
+			__builtin_memset(m->eff, 0, sizeof(m->eff));
 		}
 		if (ret == 0)
-			fill_effective(r, t);
+			fill_effective(r, m, t);
 	} else {
 		bool compat = task_in_compat(t);
 		__u64 mode = 0, nmask = 0, maxnode = 0;
 
 		if (user_args(t, compat, &mode, &nmask, &maxnode)) {
 			r->flags |= NG_R_ARGS;
-			r->flags |= read_user_mask(r->nodes, nmask, maxnode, compat, &nbits);
+			r->flags |= read_user_mask(m->nodes, nmask, maxnode, compat, &nbits);
 			r->nbits = nbits;
 		} else {
-			__builtin_memset(r->nodes, 0, sizeof(r->nodes));
+			__builtin_memset(m->nodes, 0, sizeof(m->nodes));
 			r->nbits = 0;
 		}
 		r->mode_raw = mode;
@@ -649,7 +665,7 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
 			count(NG_CNT_ENTRY_MISSED);
 		}
 	}
-	fill_identity(r, t);
+	fill_identity(r, m, t);
 }
 
 /*
@@ -660,11 +676,36 @@ static __always_inline void fill_record(struct ng_record *r, struct inflight *in
  * buffer from overflowing. Waking only on the record that crosses the
  * threshold made a tight loop outrun the reader and lose events.
  */
-static __always_inline __u64 wakeup_flag(__u64 size)
+static __always_inline __u64 wakeup_flag(void)
 {
 	return bpf_ringbuf_query(&ng_events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
+}
+
+/*
+ * Cut the three masks after the last word any of them uses and put them
+ * back to back after the header (and the paths, when sent); returns the
+ * record's size. One helper copy per mask, since a copy of a variable
+ * length is what the verifier accepts without a loop per word.
+ */
+static __always_inline __u64 pack_masks(struct record_buf *rb, bool paths)
+{
+	struct masks *m = &rb->m;
+	__u64 words = 1;
+
+	for (int i = 1; i < NG_NODE_WORDS; i++)
+		if (m->nodes[i] | m->eff[i] | m->allowed[i])
+			words = i + 1;
+	__u64 len = (words * 8) & (2 * sizeof(m->nodes) - 1);
+	if (len > sizeof(m->nodes))
+		len = sizeof(m->nodes);
+	__u8 *dst = rb->tail + (paths ? sizeof(struct ng_paths) : 0);
+	bpf_probe_read_kernel(dst, len, m->nodes);
+	bpf_probe_read_kernel(dst + len, len, m->eff);
+	bpf_probe_read_kernel(dst + 2 * len, len, m->allowed);
+	rb->hdr.mask_words = len / 8;
+	return NG_RECORD_SIZE(paths, len / 8);
 }
 
 static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
@@ -679,28 +720,31 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 	bool need_exe = !same_proc || last->exec_id != cur.exec_id;
 	bool need_cg = !same_proc || last->cgroup_id != cur.cgroup_id;
 	bool paths = need_exe || need_cg;
-	__u64 size = paths ? sizeof(struct ng_record_paths) : sizeof(struct ng_record);
 
 	/*
-	 * Built in per-CPU scratch and copied out with bpf_ringbuf_output(), so
-	 * one code path serves both record sizes: reserving each size in place
-	 * would need the whole fill twice, and the verifier's time (which is the
-	 * sensor's start-up time) with it.
+	 * Built in per-CPU scratch and copied out with bpf_ringbuf_output(): the
+	 * size is known only once the masks are read, and reserving each size in
+	 * place would need the whole fill once per size, and the verifier's time
+	 * (which is the sensor's start-up time) with it.
 	 */
-	struct ng_record_paths *rp = bpf_map_lookup_elem(&ng_scratch_rec, &zero);
-	if (!rp)
+	struct record_buf *rb = bpf_map_lookup_elem(&ng_scratch_rec, &zero);
+	if (!rb)
 		return;
-	fill_record(&rp->base, in, ret, attach, t, size);
+	fill_record(&rb->hdr, &rb->m, in, ret, attach, t);
 	if (paths) {
+		struct ng_paths *p = (struct ng_paths *)rb->tail;
 		struct walkbuf *wb = bpf_map_lookup_elem(&ng_walk, &zero);
+		rb->hdr.flags |= NG_R_PATHS;
 		if (wb && need_exe)
-			walk_exe(rp, t, wb->b);
+			walk_exe(&rb->hdr, p, t, wb->b);
 		if (wb && need_cg)
-			walk_cgroup(rp, t, wb->b);
+			walk_cgroup(&rb->hdr, p, t, wb->b);
 		if (need_exe)
-			read_args(rp, t);
+			read_args(&rb->hdr, p, t);
 	}
-	if (bpf_ringbuf_output(&ng_events, rp, size, wakeup_flag(size))) {
+	__u64 size = pack_masks(rb, paths);
+	rb->hdr.size = size;
+	if (bpf_ringbuf_output(&ng_events, rb, size, wakeup_flag())) {
 		count(NG_CNT_RB_FULL);
 		return;
 	}

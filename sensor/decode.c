@@ -9,8 +9,8 @@
 #include "events.h"
 #include "fields.h"
 
-_Static_assert(sizeof(struct ng_record) == 560, "struct ng_record layout changed");
-_Static_assert(sizeof(struct ng_record_paths) == 1328, "struct ng_record_paths layout changed");
+_Static_assert(sizeof(struct ng_record) == 176, "struct ng_record layout changed");
+_Static_assert(sizeof(struct ng_paths) == 768, "struct ng_paths layout changed");
 _Static_assert(NG_NODE_WORDS == 16, "event and record node masks must match");
 _Static_assert((int)NG_ATTACH_RAW == (int)NG_ATTACH_KIND_RAW, "attach values must match");
 
@@ -35,10 +35,11 @@ static void copy_comm(char *dst, const char *src)
 	dst[n] = '\0';
 }
 
-static void copy_mask(ng_nodemask_t *dst, const __u64 *src)
+/* Mask k of the record's three (nodes, eff_nodes, allowed), `words` wide; the rest of dst is 0. */
+static void copy_mask(ng_nodemask_t *dst, const unsigned char *masks, size_t words, int k)
 {
-	for (int i = 0; i < NG_NODE_WORDS; i++)
-		dst->w[i] = src[i];
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst->w, masks + (size_t)k * words * 8, words * 8);
 }
 
 /*
@@ -84,22 +85,27 @@ static void join_parts(char *out, size_t outlen, const char *parts, size_t partl
 
 int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event *e)
 {
-	struct ng_record_paths rp;
 	struct ng_record r;
+	struct ng_paths p;
 
-	/* Two shapes: the plain record, or one that also carries the walked paths. */
-	if (len != sizeof(r) && len != sizeof(rp))
+	/* The header says what follows; the size must be exactly that (events.h). */
+	if (len < sizeof(r))
 		return -EBADMSG;
-	/* Records are not aligned in the ring buffer: copy before use. */
+	/* Records are not 8-byte aligned in the ring buffer as the header's fields are: copy. */
 	memcpy(&r, data, sizeof(r));
-	bool paths = len == sizeof(rp);
-	if (paths)
-		memcpy(&rp, data, sizeof(rp));
-	if (!paths)
-		r.flags &= ~(NG_R_EXE | NG_R_ARGV | NG_R_CGROUP); /* nothing to read them from */
+	bool paths = r.flags & NG_R_PATHS;
+	size_t words = r.mask_words;
 	if (r.size != len || r.version != NG_RECORD_VERSION || r.attach > NG_ATTACH_RAW ||
-	    r.nbits > NG_MAX_NODES)
+	    r.nbits > NG_MAX_NODES || words < 1 || words > NG_NODE_WORDS ||
+	    len != NG_RECORD_SIZE(paths, words))
 		return -EBADMSG;
+	const unsigned char *tail = (const unsigned char *)data + sizeof(r);
+	if (paths) {
+		memcpy(&p, tail, sizeof(p));
+		tail += sizeof(p);
+	} else {
+		r.flags &= ~(NG_R_EXE | NG_R_ARGV | NG_R_CGROUP); /* nothing to read them from */
+	}
 
 	memset(e, 0, sizeof(*e));
 	/* In unsigned arithmetic: a wild ts_boot wraps, where a signed sum would be undefined. */
@@ -134,7 +140,7 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 		ng_event_set(e, NG_F_MPOL_MAXNODE);
 	}
 	if (r.flags & NG_R_NODES) {
-		copy_mask(&e->nodes, r.nodes);
+		copy_mask(&e->nodes, tail, words, 0);
 		ng_event_set(e, NG_F_MPOL_NODES);
 		if (!(r.flags & NG_R_NODES_EXIT_FAULT) && !e->blocked) {
 			e->nodes_changed = r.flags & NG_R_NODES_CHANGED;
@@ -145,11 +151,11 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 		e->effective_mode = r.eff_mode;
 		ng_event_set(e, NG_F_MPOL_EFFECTIVE_MODE);
 		if (r.flags & NG_R_EFF_NODES)
-			copy_mask(&e->effective_nodes, r.eff_nodes);
+			copy_mask(&e->effective_nodes, tail, words, 1);
 		ng_event_set(e, NG_F_MPOL_EFFECTIVE_NODES);
 	}
 	if (r.flags & NG_R_ALLOWED) {
-		copy_mask(&e->allowed_nodes, r.allowed);
+		copy_mask(&e->allowed_nodes, tail, words, 2);
 		ng_event_set(e, NG_F_MPOL_ALLOWED_NODES);
 		/*
 		 * RELATIVE_NODES masks are folded onto the allowed set by the kernel,
@@ -212,24 +218,24 @@ int ng_decode(const void *data, size_t len, int64_t boot_offset, struct ng_event
 	 * what is missing from /proc.
 	 */
 	if (r.flags & NG_R_EXE) {
-		join_parts(e->exepath, sizeof(e->exepath), rp.exe, sizeof(rp.exe), r.exe_len,
+		join_parts(e->exepath, sizeof(e->exepath), p.exe, sizeof(p.exe), r.exe_len,
 			   r.flags & NG_R_EXE_TRUNC);
 		ng_event_set(e, NG_F_PROC_EXEPATH);
 	}
 	if (r.flags & NG_R_ARGV) {
-		size_t n = r.args_len < sizeof(rp.args) ? r.args_len : sizeof(rp.args);
+		size_t n = r.args_len < sizeof(p.args) ? r.args_len : sizeof(p.args);
 		/* argv is NUL-separated; the final NUL ends it. */
-		while (n && rp.args[n - 1] == '\0')
+		while (n && p.args[n - 1] == '\0')
 			n--;
 		for (size_t i = 0; i < n; i++)
-			e->cmdline[i] = rp.args[i] ? rp.args[i] : ' ';
+			e->cmdline[i] = p.args[i] ? p.args[i] : ' ';
 		e->cmdline[n] = '\0';
 		ng_event_set(e, NG_F_PROC_CMDLINE);
 	}
 	if ((r.flags & (NG_R_EXE | NG_R_ARGV)) == (NG_R_EXE | NG_R_ARGV))
 		e->kernel_captured |= NG_KC_PROC;
 	if (r.flags & NG_R_CGROUP) {
-		join_parts(e->cgroup, sizeof(e->cgroup), rp.cgroup, sizeof(rp.cgroup), r.cgroup_len,
+		join_parts(e->cgroup, sizeof(e->cgroup), p.cgroup, sizeof(p.cgroup), r.cgroup_len,
 			   r.flags & NG_R_CGROUP_TRUNC);
 		ng_event_set(e, NG_F_CONTAINER_CGROUP);
 		e->kernel_captured |= NG_KC_CGROUP;

@@ -2,11 +2,13 @@
 /*
  * Ring buffer records. The input is tried as it is (size and version checks),
  * then laid over each of the two record shapes (plain, and with the walked
- * paths) with a valid header, so the fuzzer spends its time on the fields
- * and strings a record carries rather than on finding the accepted sizes. A decoded event must render (every string terminated
- * within its field) as one JSON line.
+ * paths, at the mask width the input names) with a valid header, so the
+ * fuzzer spends its time on the fields and strings a record carries rather
+ * than on finding the accepted sizes. A decoded event must render (every
+ * string terminated within its field) as one JSON line.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +42,13 @@ static void check(const struct ng_event *e)
 }
 
 /*
- * Lay the input over a record of `len` bytes with a valid header and decode
- * it. The copy is exactly `len` bytes on the heap, so ASan sees any read
- * past the shape being decoded (a plain record has no paths after it).
+ * Lay the input over a record of one shape (paths or not, `words` per mask)
+ * with a valid header and decode it. The copy is exactly the shape's size on
+ * the heap, so ASan sees any read past it (a plain record has no paths).
  */
-static void decode_as(const uint8_t *data, size_t size, size_t len)
+static void decode_as(const uint8_t *data, size_t size, bool paths, size_t words)
 {
+	size_t len = NG_RECORD_SIZE(paths, words);
 	struct ng_record *rec = calloc(1, len);
 	struct ng_event e;
 	if (!rec)
@@ -53,6 +56,8 @@ static void decode_as(const uint8_t *data, size_t size, size_t len)
 	memcpy(rec, data, size < len ? size : len);
 	rec->size = (__u16)len;
 	rec->version = NG_RECORD_VERSION;
+	rec->mask_words = (__u16)words;
+	rec->flags = paths ? rec->flags | NG_R_PATHS : rec->flags & ~NG_R_PATHS;
 	/* attach and nbits are still the input's, so refusals stay reachable here too. */
 	int r = ng_decode(rec, len, BOOT_OFFSET, &e);
 	if (r != 0 && r != -EBADMSG)
@@ -69,11 +74,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 0 && r != -EBADMSG)
 		fz_fail("unexpected error %d", r);
 	if (r == 0) {
-		if (size != sizeof(struct ng_record) && size != sizeof(struct ng_record_paths))
+		struct ng_record h;
+		memcpy(&h, data, sizeof(h));
+		if (h.mask_words < 1 || h.mask_words > NG_NODE_WORDS ||
+		    size != NG_RECORD_SIZE(h.flags & NG_R_PATHS, h.mask_words))
 			fz_fail("a record of %zu bytes was accepted", size);
 		check(&e);
 	}
-	decode_as(data, size, sizeof(struct ng_record));
-	decode_as(data, size, sizeof(struct ng_record_paths));
+	/* The width the input's header asks for, folded into the valid range. */
+	size_t words = 1;
+	if (size >= sizeof(struct ng_record)) {
+		struct ng_record h;
+		memcpy(&h, data, sizeof(h));
+		words = 1 + h.mask_words % NG_NODE_WORDS;
+	}
+	decode_as(data, size, false, words);
+	decode_as(data, size, true, words);
 	return 0;
 }

@@ -92,10 +92,11 @@ enum ng_record_flags {
  *   struct ng_paths    only with NG_R_PATHS
  *   __u64 masks[3][mask_words]   nodes, eff_nodes, allowed
  *
- * The masks are cut after the last word any of the three uses (at least
- * one): a host with 64 nodes or fewer sends one word per mask, not 16, and
- * the ring buffer holds 2.7 times as many plain records. NG_RECORD_SIZE()
- * gives the size; userspace refuses any other.
+ * When no mask names a node above 63 (every call on a host of up to 64
+ * nodes, unless the caller sets high bits) each mask is one word, not 16, so
+ * the ring buffer holds 2.7 times as many records; otherwise all three go at
+ * full width. NG_RECORD_SIZE() gives the size; userspace accepts any width
+ * from 1 to NG_NODE_WORDS and refuses any other size.
  */
 struct ng_record {
 	__u16 size;    /* bytes in the whole record: NG_RECORD_SIZE(paths, mask_words) */

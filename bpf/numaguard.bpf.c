@@ -684,28 +684,39 @@ static __always_inline __u64 wakeup_flag(void)
 }
 
 /*
- * Cut the three masks after the last word any of them uses and put them
- * back to back after the header (and the paths, when sent); returns the
- * record's size. One helper copy per mask, since a copy of a variable
- * length is what the verifier accepts without a loop per word.
+ * Put the three masks after the header (and the paths, when sent) and
+ * return the record's size. When no mask names a node above 63, which is
+ * every call on a host of up to 64 nodes unless the caller sets high bits,
+ * each mask goes as one word; otherwise all three go whole.
+ *
+ * A global function, so the verifier checks it once, on its own, rather than
+ * once for every state that reaches the end of the exit program; the caller
+ * then continues with a single state whatever the size. That made start-up
+ * faster than before records were packed at all. The price: the verifier
+ * cannot know rb is non-NULL or what the result is, so both are checked.
  */
-static __always_inline __u64 pack_masks(struct record_buf *rb, bool paths)
+__noinline __u64 pack_masks(struct record_buf *rb, __u32 paths)
 {
+	if (!rb)
+		return 0;
 	struct masks *m = &rb->m;
-	__u64 words = 1;
+	__u8 *dst = rb->tail + (paths ? sizeof(struct ng_paths) : 0);
+	__u64 high = 0;
 
 	for (int i = 1; i < NG_NODE_WORDS; i++)
-		if (m->nodes[i] | m->eff[i] | m->allowed[i])
-			words = i + 1;
-	__u64 len = (words * 8) & (2 * sizeof(m->nodes) - 1);
-	if (len > sizeof(m->nodes))
-		len = sizeof(m->nodes);
-	__u8 *dst = rb->tail + (paths ? sizeof(struct ng_paths) : 0);
-	bpf_probe_read_kernel(dst, len, m->nodes);
-	bpf_probe_read_kernel(dst + len, len, m->eff);
-	bpf_probe_read_kernel(dst + 2 * len, len, m->allowed);
-	rb->hdr.mask_words = len / 8;
-	return NG_RECORD_SIZE(paths, len / 8);
+		high |= m->nodes[i] | m->eff[i] | m->allowed[i];
+	if (!high) {
+		((__u64 *)dst)[0] = m->nodes[0];
+		((__u64 *)dst)[1] = m->eff[0];
+		((__u64 *)dst)[2] = m->allowed[0];
+		rb->hdr.mask_words = 1;
+		return NG_RECORD_SIZE(paths, 1);
+	}
+	bpf_probe_read_kernel(dst, sizeof(m->nodes), m->nodes);
+	bpf_probe_read_kernel(dst + sizeof(m->nodes), sizeof(m->eff), m->eff);
+	bpf_probe_read_kernel(dst + 2 * sizeof(m->nodes), sizeof(m->allowed), m->allowed);
+	rb->hdr.mask_words = NG_NODE_WORDS;
+	return NG_RECORD_SIZE(paths, NG_NODE_WORDS);
 }
 
 static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
@@ -743,6 +754,10 @@ static __always_inline void emit(struct inflight *in, long ret, __u32 attach)
 			read_args(&rb->hdr, p, t);
 	}
 	__u64 size = pack_masks(rb, paths);
+	/* The verifier does not carry the subprogram's result range: bound it here. */
+	barrier_var(size);
+	if (size < sizeof(struct ng_record) || size > NG_RECORD_MAX)
+		return;
 	rb->hdr.size = size;
 	if (bpf_ringbuf_output(&ng_events, rb, size, wakeup_flag())) {
 		count(NG_CNT_RB_FULL);

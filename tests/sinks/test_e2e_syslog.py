@@ -270,7 +270,15 @@ action(type="omfile" file="{out}" template="raw")
             "exe": fix(exe),
             "cmd": fix(b" ".join(argv)),
         }
-        time.sleep(0.5)
+        # rsyslog writes when it gets to it: wait (bounded) until each input has
+        # something from the pid, then a moment more so a duplicate would show.
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            seen = {name for name, raw in received(out) if str(pid).encode() in raw}
+            if seen >= {"udp", "tcp", "cef"}:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
         recs = received(out)
         mine = {"udp": [], "tcp": [], "cef": []}
         for name, raw in recs:

@@ -947,3 +947,53 @@ int BPF_PROG(fexit_inner, int mode, unsigned long nmask, unsigned long maxnode, 
 	on_func_exit(ret, NG_ATTACH_FEXIT);
 	return 0;
 }
+
+/* ---- fexit on __secure_computing: calls denied by seccomp, without a syscall tracepoint ---- */
+
+/*
+ * The syscall number and the return value the kernel holds for the caller,
+ * from its saved user registers.
+ */
+static __always_inline bool saved_nr_ret(struct task_struct *t, long *nr, long *ret)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return false;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	*nr = BPF_CORE_READ(regs, orig_ax);
+	*ret = BPF_CORE_READ(regs, ax);
+	return true;
+#elif defined(__TARGET_ARCH_arm64)
+	*nr = BPF_CORE_READ(regs, syscallno);
+	*ret = BPF_CORE_READ(regs, regs[0]);
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The kernel runs this only for tasks with a seccomp filter, once per
+ * syscall they make, and it returns -1 when the call is not to run: the
+ * filter's errno (SECCOMP_RET_ERRNO, or a supervisor's or tracer's answer) is
+ * already in the return register. So the fexit path sees denied calls of
+ * every ABI here, and needs no syscall tracepoint, which would put every
+ * task of the host on the syscall slow path. A filter that kills the task
+ * never returns here, as it never reaches sys_exit either.
+ */
+SEC("fexit/__secure_computing")
+int BPF_PROG(fexit_seccomp, const void *sd, int ret)
+{
+	struct task_struct *t;
+	long nr, res;
+
+	if (ret == 0)
+		return 0;
+	t = bpf_get_current_task_btf();
+	if (!saved_nr_ret(t, &nr, &res) || !is_set_mempolicy(nr, task_in_compat(t)))
+		return 0;
+	emit(NULL, res, NG_ATTACH_FEXIT);
+	return 0;
+}

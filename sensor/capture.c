@@ -23,7 +23,7 @@ struct ng_capture {
 	struct numaguard_bpf *skel;
 	struct ring_buffer *rb;
 	enum ng_path path;
-	bool exit_tp;
+	enum ng_denied_hook denied;
 	struct bpf_link *links[8];
 	size_t nlinks;
 	const struct ng_capture_opts *opts;
@@ -87,7 +87,36 @@ const char *ng_path_name(enum ng_path p)
 	}
 }
 
-void ng_path_coverage(enum ng_path p, bool exit_tp, struct ng_coverage *cov)
+enum ng_denied_hook ng_path_denied_hook(enum ng_path p)
+{
+	/*
+	 * A kretprobe on __secure_computing would run on every syscall of every
+	 * task with a filter (most services and all containers), and a
+	 * kretprobe costs far more than the tracepoint's slow path: the kprobe
+	 * paths keep the tracepoint. An fexit is a direct call.
+	 */
+	if (p == NG_PATH_FEXIT)
+		return NG_DENIED_SECCOMP;
+	if (p == NG_PATH_KRETPROBE || p == NG_PATH_KRETPROBE_WRAP)
+		return NG_DENIED_EXIT_TP;
+	return NG_DENIED_NONE;
+}
+
+const char *ng_cost_text(enum ng_cost c)
+{
+	switch (c) {
+	case NG_COST_FILTERED:
+		return "each syscall of a task with a seccomp filter pays a check";
+	case NG_COST_SLOWPATH:
+		return "every syscall of the host takes the syscall-tracepoint slow path";
+	case NG_COST_ALL:
+		return "every syscall of the host runs a filter program";
+	default:
+		return "no cost outside set_mempolicy";
+	}
+}
+
+void ng_path_coverage(enum ng_path p, enum ng_denied_hook h, struct ng_coverage *cov)
 {
 	*cov = (struct ng_coverage){ 0 };
 	switch (p) {
@@ -95,15 +124,19 @@ void ng_path_coverage(enum ng_path p, bool exit_tp, struct ng_coverage *cov)
 	case NG_PATH_KRETPROBE_WRAP: /* both __x64_ and __ia32_ wrappers are probed */
 	case NG_PATH_FEXIT:
 		cov->native = cov->compat = true;
-		cov->denied = exit_tp;
+		cov->denied = h != NG_DENIED_NONE;
+		/* Syscall tracepoints skip compat calls (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). */
+		cov->denied_compat = h == NG_DENIED_SECCOMP;
+		cov->cost = h == NG_DENIED_SECCOMP ? NG_COST_FILTERED :
+			    h == NG_DENIED_EXIT_TP ? NG_COST_SLOWPATH : NG_COST_NONE;
 		break;
 	case NG_PATH_TRACEPOINT:
-		/* Syscall tracepoints skip compat calls (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). */
 		cov->native = cov->denied = true;
+		cov->cost = NG_COST_SLOWPATH;
 		break;
 	case NG_PATH_RAW:
 		cov->native = cov->compat = cov->denied = cov->denied_compat = true;
-		cov->syswide_cost = true;
+		cov->cost = NG_COST_ALL;
 		break;
 	default:
 		break;
@@ -264,12 +297,13 @@ static int probe_trampolines(char *why, size_t whylen)
 }
 
 /*
- * Open, load and attach the programs of one path into c. The exit
- * tracepoint joins the kernel-function paths when it attaches; without it
- * those paths still work, but denied calls are not seen.
+ * Open, load and attach the programs of one path into c, with `hook` for
+ * the calls seccomp denies on a kernel-function path. The exit tracepoint,
+ * as that hook, joins when it attaches; without it those paths still work,
+ * but denied calls are not seen.
  */
-static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, char *why,
-		       size_t whylen)
+static int attach_path(struct ng_capture *c, enum ng_path p, enum ng_denied_hook hook,
+		       size_t rb_bytes, char *why, size_t whylen)
 {
 	struct numaguard_bpf *s;
 	int err;
@@ -277,7 +311,7 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 
 	libbpf_last[0] = '\0';
 	c->path = p;
-	c->exit_tp = false;
+	c->denied = NG_DENIED_NONE;
 
 	if (p == NG_PATH_KRETPROBE || p == NG_PATH_KRETPROBE_WRAP) {
 		if (!kprobes_supported()) {
@@ -297,18 +331,13 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 			return -ENOENT;
 		}
 	}
-	if (p != NG_PATH_RAW) {
+	bool want_tp_exit = p == NG_PATH_TRACEPOINT || hook == NG_DENIED_EXIT_TP;
+	if (want_tp_exit) {
 		err = ng_tracefs_ensure(tperr, sizeof(tperr));
 		if (err && p == NG_PATH_TRACEPOINT) {
 			snprintf(why, whylen, "%s", tperr);
 			return err;
 		}
-	}
-
-	if (p == NG_PATH_FEXIT) {
-		err = probe_trampolines(why, whylen);
-		if (err)
-			return err;
 	}
 
 	s = numaguard_bpf__open();
@@ -319,7 +348,6 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 	}
 	c->skel = s;
 
-	bool want_tp_exit = p != NG_PATH_RAW;
 	struct bpf_program *progs[4];
 	size_t n = 0;
 	switch (p) {
@@ -334,6 +362,8 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 	case NG_PATH_FEXIT:
 		progs[n++] = s->progs.fentry_inner;
 		progs[n++] = s->progs.fexit_inner;
+		if (hook == NG_DENIED_SECCOMP)
+			progs[n++] = s->progs.fexit_seccomp;
 		break;
 	case NG_PATH_TRACEPOINT:
 		progs[n++] = s->progs.tp_enter;
@@ -349,8 +379,8 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 		progs[n++] = s->progs.tp_exit;
 	set_only(s, progs, n);
 
-	bool func_path = p == NG_PATH_KRETPROBE || p == NG_PATH_KRETPROBE_WRAP || p == NG_PATH_FEXIT;
-	s->rodata->cfg_exit_tp_blocked_only = func_path;
+	/* With the exit tracepoint beside a function exit, the tracepoint clears each entry. */
+	s->rodata->cfg_exit_tp_blocked_only = p != NG_PATH_TRACEPOINT && want_tp_exit;
 	s->rodata->cfg_wakeup_bytes = rb_bytes / 4;
 	bpf_map__set_max_entries(s->maps.ng_events, (__u32)rb_bytes);
 
@@ -402,6 +432,11 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 		if (!err)
 			err = add_link(c, bpf_program__attach(s->progs.fexit_inner),
 				       "fexit on " INNER_FUNC, why, whylen);
+		if (!err && hook == NG_DENIED_SECCOMP) {
+			err = add_link(c, bpf_program__attach(s->progs.fexit_seccomp),
+				       "fexit on __secure_computing", why, whylen);
+			c->denied = err ? NG_DENIED_NONE : NG_DENIED_SECCOMP;
+		}
 		break;
 	case NG_PATH_TRACEPOINT:
 		err = add_link(c, bpf_program__attach(s->progs.tp_enter),
@@ -429,7 +464,8 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 			err = e;
 			goto fail;
 		}
-		c->exit_tp = e == 0;
+		if (p != NG_PATH_TRACEPOINT)
+			c->denied = e ? NG_DENIED_NONE : NG_DENIED_EXIT_TP;
 		if (e && c->opts && c->opts->log)
 			fprintf(c->opts->log,
 				"numaguard: exit tracepoint unavailable (%s): calls denied by seccomp "
@@ -438,6 +474,34 @@ static int attach_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, ch
 	return 0;
 fail:
 	detach(c);
+	return err;
+}
+
+/*
+ * Attach path p with its preferred denied-call hook, falling back to the
+ * exit tracepoint when fexit on __secure_computing cannot be had (the
+ * function is not in BTF, or the kernel refuses that attach point); note
+ * says why, empty when nothing was given up.
+ */
+static int try_path(struct ng_capture *c, enum ng_path p, size_t rb_bytes, char *why,
+		    size_t whylen, char *note, size_t notelen)
+{
+	enum ng_denied_hook hook = ng_path_denied_hook(p);
+	int err;
+
+	note[0] = '\0';
+	if (p == NG_PATH_FEXIT) {
+		err = probe_trampolines(why, whylen);
+		if (err)
+			return err;
+	}
+	err = attach_path(c, p, hook, rb_bytes, why, whylen);
+	if (err && hook == NG_DENIED_SECCOMP) {
+		snprintf(note, notelen, "fexit on __secure_computing unavailable (%s): calls denied "
+			 "by seccomp are seen through the exit tracepoint (native ABI only), which puts "
+			 "every syscall of the host on the slow path", why);
+		err = attach_path(c, p, NG_DENIED_EXIT_TP, rb_bytes, why, whylen);
+	}
 	return err;
 }
 
@@ -495,9 +559,13 @@ int ng_capture_open(struct ng_capture **out, const struct ng_capture_opts *opts,
 	size_t i;
 	for (i = 0; i < norder; i++) {
 		why[i][0] = '\0';
-		r = attach_path(c, order[i], rb, why[i], sizeof(why[i]));
-		if (r == 0)
+		char note[640];
+		r = try_path(c, order[i], rb, why[i], sizeof(why[i]), note, sizeof(note));
+		if (r == 0) {
+			if (note[0] && opts->log)
+				fprintf(opts->log, "numaguard: %s\n", note);
 			break;
+		}
 	}
 	if (r != 0) {
 		size_t off = (size_t)snprintf(err, errlen, "no capture path could be attached:");
@@ -530,9 +598,9 @@ enum ng_path ng_capture_path(const struct ng_capture *c)
 	return c->path;
 }
 
-bool ng_capture_has_exit_tp(const struct ng_capture *c)
+enum ng_denied_hook ng_capture_denied_hook(const struct ng_capture *c)
 {
-	return c->exit_tp;
+	return c->denied;
 }
 
 int ng_capture_fd(const struct ng_capture *c)
@@ -583,15 +651,20 @@ void ng_capture_close(struct ng_capture *c)
 	free(c);
 }
 
-int ng_capture_try(enum ng_path p, char *why, size_t whylen)
+int ng_capture_try(enum ng_path p, enum ng_denied_hook *hook, char *why, size_t whylen)
 {
 	struct ng_capture c = { 0 };
+	char note[640];
 	init_libbpf();
 	why[0] = '\0';
-	int r = attach_path(&c, p, 1u << 16, why, whylen);
+	int r = try_path(&c, p, 1u << 16, why, whylen, note, sizeof(note));
+	*hook = ng_path_denied_hook(p);
 	if (r == 0) {
-		if (!c.exit_tp && p != NG_PATH_RAW)
-			snprintf(why, whylen, "attached, but without the exit tracepoint");
+		*hook = c.denied;
+		if (note[0])
+			snprintf(why, whylen, "%s", note);
+		else if (c.denied == NG_DENIED_NONE && ng_path_denied_hook(p) != NG_DENIED_NONE)
+			snprintf(why, whylen, "attached, but calls denied by seccomp will not be seen");
 		detach(&c);
 	}
 	return r;

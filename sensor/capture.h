@@ -26,10 +26,25 @@ enum ng_attach_req {
 enum ng_path {
 	NG_PATH_KRETPROBE,     /* kprobe+kretprobe on kernel_set_mempolicy, + exit tracepoint */
 	NG_PATH_KRETPROBE_WRAP, /* same on the arch syscall wrappers, + exit tracepoint */
-	NG_PATH_FEXIT,         /* fentry+fexit on kernel_set_mempolicy, + exit tracepoint */
+	NG_PATH_FEXIT,         /* fentry+fexit on kernel_set_mempolicy, + fexit on __secure_computing */
 	NG_PATH_TRACEPOINT,    /* syscalls:sys_enter/exit_set_mempolicy */
 	NG_PATH_RAW,           /* raw sys_enter/sys_exit filtered by syscall number */
 	NG_PATH__COUNT,
+};
+
+/* How a kernel-function path sees calls denied by seccomp (they never reach the function). */
+enum ng_denied_hook {
+	NG_DENIED_NONE,    /* not at all */
+	NG_DENIED_EXIT_TP, /* the sys_exit_set_mempolicy tracepoint: native ABI */
+	NG_DENIED_SECCOMP, /* fexit on __secure_computing: every ABI */
+};
+
+/* What a path costs the syscalls it does not capture. */
+enum ng_cost {
+	NG_COST_NONE,     /* nothing: only set_mempolicy calls run a program */
+	NG_COST_FILTERED, /* tasks with a seccomp filter: a check on each of their syscalls */
+	NG_COST_SLOWPATH, /* every syscall of the host takes the syscall-tracepoint slow path */
+	NG_COST_ALL,      /* every syscall of the host runs a filter program */
 };
 
 struct ng_coverage {
@@ -37,7 +52,7 @@ struct ng_coverage {
 	bool compat;
 	bool denied;        /* calls denied by seccomp (native ABI) */
 	bool denied_compat; /* calls denied by seccomp through the compat ABI */
-	bool syswide_cost;  /* every syscall of the host pays a filter */
+	enum ng_cost cost;
 };
 
 /*
@@ -75,9 +90,13 @@ int ng_capture_open(struct ng_capture **out, const struct ng_capture_opts *opts,
 /* The path in use, its name ("kretprobe", …) and what it sees. */
 enum ng_path ng_capture_path(const struct ng_capture *c);
 const char *ng_path_name(enum ng_path p);
-void ng_path_coverage(enum ng_path p, bool exit_tp, struct ng_coverage *cov);
-/* Whether the exit tracepoint (denied calls) is attached alongside a kernel-function path. */
-bool ng_capture_has_exit_tp(const struct ng_capture *c);
+void ng_path_coverage(enum ng_path p, enum ng_denied_hook h, struct ng_coverage *cov);
+/* The hook a kernel-function path runs with, as usual ("every syscall of the host …"). */
+enum ng_denied_hook ng_path_denied_hook(enum ng_path p);
+/* What the syscalls a path does not capture pay, as words. */
+const char *ng_cost_text(enum ng_cost c);
+/* The hook that sees denied calls alongside the path in use (NONE on tracepoint and raw). */
+enum ng_denied_hook ng_capture_denied_hook(const struct ng_capture *c);
 
 /* fd to wait on (epoll-able) for forced wakeups; records also arrive without one. */
 int ng_capture_fd(const struct ng_capture *c);
@@ -98,9 +117,11 @@ void ng_capture_close(struct ng_capture *c);
 
 /*
  * Try one path alone (load + attach + detach) for `probe`. Returns 0 when it
- * works, else a negative errno with the kernel's reason in why.
+ * works, with the denied-call hook it got in *hook (and in why, the reason a
+ * preferred hook was not had); else a negative errno with the kernel's
+ * reason in why.
  */
-int ng_capture_try(enum ng_path p, char *why, size_t whylen);
+int ng_capture_try(enum ng_path p, enum ng_denied_hook *hook, char *why, size_t whylen);
 
 /*
  * Before anything else: can this process load BPF at all? Returns 0, or a

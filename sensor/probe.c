@@ -128,10 +128,10 @@ int cmd_probe(int argc, char **argv)
 	int first_ok = -1;
 	for (int p = 0; p < NG_PATH__COUNT; p++) {
 		paths[p].path = p;
-		paths[p].rc = ng_capture_try(p, paths[p].why, sizeof(paths[p].why));
-		/* Coverage as it applies here: with the exit tracepoint only if it attached. */
-		bool exit_tp = paths[p].rc == 0 && strstr(paths[p].why, "without the exit") == NULL;
-		ng_path_coverage(p, exit_tp || paths[p].rc != 0, &paths[p].cov);
+		enum ng_denied_hook hook;
+		paths[p].rc = ng_capture_try(p, &hook, paths[p].why, sizeof(paths[p].why));
+		/* Coverage as it applies here when the path works, as designed when it does not. */
+		ng_path_coverage(p, hook, &paths[p].cov);
 		if (paths[p].rc == 0 && first_ok < 0)
 			first_ok = p;
 	}
@@ -165,10 +165,11 @@ int cmd_probe(int argc, char **argv)
 				ng_json_str(&b, paths[p].why);
 			ng_buf_printf(&b,
 				      ",\"coverage\":{\"native\":%s,\"compat\":%s,\"denied\":%s,"
-				      "\"denied_compat\":%s,\"syswide_cost\":%s}}",
+				      "\"denied_compat\":%s,\"syswide_cost\":%s,\"cost\":\"%s\"}}",
 				      cv->native ? "true" : "false", cv->compat ? "true" : "false",
 				      cv->denied ? "true" : "false", cv->denied_compat ? "true" : "false",
-				      cv->syswide_cost ? "true" : "false");
+				      cv->cost >= NG_COST_SLOWPATH ? "true" : "false",
+				      ng_cost_text(cv->cost));
 		}
 		ng_buf_puts(&b, "],\"auto\":");
 		if (first_ok >= 0)
@@ -191,8 +192,7 @@ int cmd_probe(int argc, char **argv)
 				printf("      reason:   %s\n", paths[p].why);
 			printf("      coverage: native %s, compat %s, denied %s, denied compat %s; %s\n",
 			       yesno(cv->native), yesno(cv->compat), yesno(cv->denied), yesno(cv->denied_compat),
-			       cv->syswide_cost ? "every syscall of the host pays a filter"
-						: "no cost outside set_mempolicy");
+			       ng_cost_text(cv->cost));
 		}
 		if (first_ok >= 0)
 			printf("\n--attach auto would use: %s\n", ng_path_name(first_ok));

@@ -327,15 +327,17 @@ static void log_coverage(struct ng_capture *cap)
 {
 	struct ng_coverage cov;
 	enum ng_path p = ng_capture_path(cap);
-	ng_path_coverage(p, ng_capture_has_exit_tp(cap), &cov);
+	enum ng_denied_hook h = ng_capture_denied_hook(cap);
+	ng_path_coverage(p, h, &cov);
 	fprintf(stderr,
 		"numaguard: capturing set_mempolicy with %s%s: native calls %s, 32-bit compat "
-		"calls %s, calls denied by seccomp %s%s\n",
-		ng_path_name(p), ng_capture_has_exit_tp(cap) && p != NG_PATH_TRACEPOINT ?
-					 " + exit tracepoint" : "",
+		"calls %s, calls denied by seccomp %s; %s\n",
+		ng_path_name(p),
+		h == NG_DENIED_EXIT_TP ? " + exit tracepoint" :
+		h == NG_DENIED_SECCOMP ? " + fexit on __secure_computing" : "",
 		cov.native ? "seen" : "NOT seen", cov.compat ? "seen" : "NOT seen (use --attach raw)",
 		cov.denied ? (cov.denied_compat ? "seen (all ABIs)" : "seen (native ABI)") : "NOT seen",
-		cov.syswide_cost ? "; every syscall of the host pays a filter" : "");
+		ng_cost_text(cov.cost));
 }
 
 /* Rule and config files must be root's alone, unless the user said otherwise. */

@@ -27,12 +27,13 @@ import test_capture as tc  # noqa: E402
 
 PATHS = ["kretprobe", "fexit", "tracepoint", "raw", "auto"]
 # What each path must cover on these kernels: kernel-function hooks see both
-# ABIs; syscall tracepoints skip compat calls; only raw sees compat calls that
-# seccomp denied, because seccomp runs before any entry hook and the exit
-# tracepoint that catches denied native calls skips compat ones too.
+# ABIs; syscall tracepoints skip compat calls. Seccomp runs before any entry
+# hook, so a denied call is seen by the exit tracepoint (kretprobe, which
+# skips compat calls too), by fexit on __secure_computing (fexit: every ABI)
+# or by raw sys_exit.
 COVERAGE = {
     "kretprobe": {"native": True, "compat": True, "denied": True, "denied_compat": False},
-    "fexit": {"native": True, "compat": True, "denied": True, "denied_compat": False},
+    "fexit": {"native": True, "compat": True, "denied": True, "denied_compat": True},
     "tracepoint": {"native": True, "compat": False, "denied": True, "denied_compat": False},
     "raw": {"native": True, "compat": True, "denied": True, "denied_compat": True},
 }
@@ -224,12 +225,12 @@ def check_path(path, fr, probe, release, xfails):
                   "prefmany", "weighted"]:
         if label in calls:
             one(label)
-    # A call denied by seccomp never enters: only the exit tracepoint (or raw) sees it.
+    # A call denied by seccomp never enters: the path's denied-call hook reports it.
     got = seen.get("seccomp") or []
     check(len(got) == 1, f"{path}/seccomp: denied native call seen once (got {len(got)})")
     if len(got) == 1:
         check_event(got[0], f"{path}/seccomp", calls["seccomp"],
-                    "raw" if kind == "raw" else "tracepoint", blocked=True)
+                    kind if kind in ("raw", "fexit") else "tracepoint", blocked=True)
     one("cpuset", allowed=(0,))
 
     for label in ["compat_bind1", "compat_interleave", "compat_badmode"]:

@@ -531,13 +531,16 @@ int ng_capture_open(struct ng_capture **out, const struct ng_capture_opts *opts,
 	switch (opts->attach) {
 	case NG_REQ_AUTO:
 		/*
-		 * Most coverage at the default cost first: a kernel-function hook sees
-		 * every ABI; the syscall tracepoints miss compat calls; raw sees
-		 * everything but taxes every syscall, so it is the last resort.
+		 * Most coverage at the least cost first: fexit sees every ABI, denied
+		 * calls included, and taxes only tasks with a seccomp filter; the
+		 * kprobe paths see every ABI but put every syscall on the slow path
+		 * for denied native calls; the syscall tracepoints also miss compat
+		 * calls; raw sees everything but runs a filter on every syscall, so
+		 * it is the last resort.
 		 */
+		order[norder++] = NG_PATH_FEXIT;
 		order[norder++] = NG_PATH_KRETPROBE;
 		order[norder++] = NG_PATH_KRETPROBE_WRAP;
-		order[norder++] = NG_PATH_FEXIT;
 		order[norder++] = NG_PATH_TRACEPOINT;
 		order[norder++] = NG_PATH_RAW;
 		break;

@@ -24,9 +24,9 @@ enum ng_attach_req {
 
 /* The concrete combinations capture can run, in the order auto tries them. */
 enum ng_path {
+	NG_PATH_FEXIT,         /* fentry+fexit on kernel_set_mempolicy, + fexit on __secure_computing */
 	NG_PATH_KRETPROBE,     /* kprobe+kretprobe on kernel_set_mempolicy, + exit tracepoint */
 	NG_PATH_KRETPROBE_WRAP, /* same on the arch syscall wrappers, + exit tracepoint */
-	NG_PATH_FEXIT,         /* fentry+fexit on kernel_set_mempolicy, + fexit on __secure_computing */
 	NG_PATH_TRACEPOINT,    /* syscalls:sys_enter/exit_set_mempolicy */
 	NG_PATH_RAW,           /* raw sys_enter/sys_exit filtered by syscall number */
 	NG_PATH__COUNT,

@@ -192,9 +192,10 @@ def check_path(path, fr, probe, release, xfails):
     chosen = m.group(1)
     kind = "kretprobe" if chosen.startswith("kretprobe") else chosen
     if path == "auto":
-        # Nothing here lacks kprobes, and a kretprobe sees both ABIs at no
-        # cost to other syscalls: auto must not settle for less.
-        check(kind == "kretprobe", f"auto: chose {chosen}, expected a kretprobe path")
+        # These kernels take fentry, and fexit sees every ABI, denied calls
+        # included, for the least cost to other syscalls: auto must not
+        # settle for less.
+        check(kind == "fexit", f"auto: chose {chosen}, expected fexit")
     else:
         check(kind == path, f"{path}: chose {chosen}")
     check(rc == "0", f"{path}: sensor exit status {rc} after SIGINT")
@@ -321,7 +322,7 @@ def main():
         if not auto and xfails:
             xfails.append(("probe auto", xfails[-1][1]))
         else:
-            check(auto.startswith("kretprobe"), f"probe: auto is {auto!r}, expected a kretprobe path")
+            check(auto == "fexit", f"probe: auto is {auto!r}, expected fexit")
     print(f"vm {a.name} ({release}): {a.wall_ms / 1000:.1f} s wall; " + ", ".join(summary))
     cost = re.findall(r"-- verifier stats of (\w+) --\n(?:.*\n)*?processed (\d+) insns",
                       fr.get("verify") or "")

@@ -78,7 +78,34 @@ static void build_keys(void)
 	ng_buf_puts(&key_close, "}}");
 }
 
-void ng_event_json(struct ng_buf *b, const struct ng_event *e, const char *hostname)
+/* The first field of the per-process part: everything before it changes from call to call. */
+#define TAIL_FIRST NG_F_PROC_PPID
+
+static void render_fields(struct ng_buf *b, const struct ng_event *e, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		ng_buf_put(b, key_text[i].data, key_text[i].len);
+		ng_field_json(b, e, &ng_fields[i]);
+	}
+}
+
+/* Whether every field of the per-process part would render the same for a and b. */
+static bool same_tail(const struct ng_event *a, const struct ng_event *b)
+{
+	uint64_t tail = ~0ull << TAIL_FIRST;
+	if ((a->present ^ b->present) & tail)
+		return false;
+	for (size_t i = TAIL_FIRST; i < NG_F__COUNT; i++) {
+		const struct ng_field *f = &ng_fields[i];
+		const void *x = ng_field_ptr(a, f), *y = ng_field_ptr(b, f);
+		if (f->type == NG_FT_STR ? strncmp(x, y, f->size) != 0 : memcmp(x, y, f->size) != 0)
+			return false;
+	}
+	return true;
+}
+
+void ng_event_json_cached(struct ng_buf *b, const struct ng_event *e, const char *hostname,
+			  struct ng_json_cache *c)
 {
 	pthread_once(&keys_once, build_keys);
 	ng_buf_puts(b, "{\"time\":");
@@ -86,9 +113,29 @@ void ng_event_json(struct ng_buf *b, const struct ng_event *e, const char *hostn
 	ng_buf_puts(b, ",\"source\":\"numaguard\",\"hostname\":");
 	ng_json_str(b, hostname);
 	ng_buf_puts(b, ",\"event\":{");
-	for (size_t i = 0; i < NG_F__COUNT; i++) {
-		ng_buf_put(b, key_text[i].data, key_text[i].len);
-		ng_field_json(b, e, &ng_fields[i]);
+	render_fields(b, e, 0, TAIL_FIRST);
+	if (!c) {
+		render_fields(b, e, TAIL_FIRST, NG_F__COUNT);
+	} else {
+		if (!c->valid || !same_tail(&c->from, e)) {
+			ng_buf_reset(&c->text);
+			render_fields(&c->text, e, TAIL_FIRST, NG_F__COUNT);
+			/* A failed allocation leaves the text short: never reuse it. */
+			c->valid = ng_buf_ok(&c->text);
+			c->from = *e;
+		}
+		ng_buf_put(b, c->text.data, c->text.len);
 	}
 	ng_buf_put(b, key_close.data, key_close.len);
+}
+
+void ng_event_json(struct ng_buf *b, const struct ng_event *e, const char *hostname)
+{
+	ng_event_json_cached(b, e, hostname, NULL);
+}
+
+void ng_json_cache_free(struct ng_json_cache *c)
+{
+	ng_buf_free(&c->text);
+	c->valid = false;
 }

@@ -75,6 +75,7 @@ struct ng_sinks {
 	uint64_t seq;
 	char hostname[256];
 	struct ng_buf rec, tmp;
+	struct ng_json_cache evcache; /* the per-process part of event lines, under emit_mu */
 	int facility;
 	unsigned long pid;
 
@@ -489,7 +490,7 @@ void ng_sinks_emit_event(struct ng_sinks *s, const struct ng_event *evt)
 			continue; /* events go to stdout and files only */
 		if (!formatted) {
 			ng_buf_reset(&s->rec);
-			ng_event_json(&s->rec, evt, s->hostname);
+			ng_event_json_cached(&s->rec, evt, s->hostname, &s->evcache);
 			ng_buf_putc(&s->rec, '\n');
 			formatted = true;
 		}
@@ -853,6 +854,7 @@ void ng_sinks_close(struct ng_sinks *s)
 		pthread_join(s->reporter, NULL);
 	}
 	ng_buf_free(&s->rec);
+	ng_json_cache_free(&s->evcache);
 	ng_buf_free(&s->tmp);
 	pthread_cond_destroy(&s->rep_cv);
 	pthread_mutex_destroy(&s->rep_mu);

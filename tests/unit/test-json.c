@@ -76,6 +76,85 @@ static void event_json_nests_groups(void **state)
 	ng_buf_free(&b);
 }
 
+/* Change field f of e so that it renders differently (and set it present). */
+static void mutate(struct ng_event *e, const struct ng_field *f, unsigned n)
+{
+	void *p = ng_field_ptr(e, f);
+	switch (f->type) {
+	case NG_FT_STR: {
+		size_t l = strnlen(p, f->size - 1);
+		if (l + 1 < f->size) {
+			((char *)p)[l] = (char)('a' + n % 26);
+			((char *)p)[l + 1] = '\0';
+		} else {
+			((char *)p)[0] ^= 1;
+		}
+		break;
+	}
+	case NG_FT_BOOL:
+		*(bool *)p = !*(bool *)p;
+		break;
+	case NG_FT_U32:
+	case NG_FT_ENUM:
+		*(uint32_t *)p = (*(uint32_t *)p + 1) % 3;
+		break;
+	case NG_FT_NODES:
+		ng_nodes_set(p, n % 64);
+		break;
+	default: /* the 64-bit kinds */
+		*(uint64_t *)p += 1ull << (n % 40);
+		break;
+	}
+	ng_event_set(e, (enum ng_field_id)(f - ng_fields));
+}
+
+/*
+ * The cached rendering gives the same bytes as the plain one for any run of
+ * events, whichever field changes (present or absent, any part of the line);
+ * and a change outside the per-process part reuses the cached text.
+ */
+static void cached_json_is_the_same_bytes(void **state)
+{
+	struct ng_json_cache c = { 0 };
+	struct ng_event e = { 0 };
+	struct ng_buf plain = { 0 }, cached = { 0 };
+	unsigned n = 0;
+	strcpy(e.exepath, "/usr/bin/x\"y");
+	strcpy(e.cmdline, "x --a \xff");
+	ng_event_set(&e, NG_F_PROC_EXEPATH);
+	ng_event_set(&e, NG_F_PROC_CMDLINE);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < NG_F__COUNT; i++) {
+			/* The same event twice (a hit), then with field i changed (a miss for the tail). */
+			for (int k = 0; k < 2; k++) {
+				ng_buf_reset(&plain);
+				ng_buf_reset(&cached);
+				ng_event_json(&plain, &e, "h");
+				ng_event_json_cached(&cached, &e, "h", &c);
+				assert_string_equal(ng_buf_cstr(&cached), ng_buf_cstr(&plain));
+			}
+			mutate(&e, &ng_fields[i], n++);
+			if (round == 2) /* and absent again */
+				e.present &= ~(1ull << i);
+		}
+	}
+	/* A new time alone is outside the per-process part: the cache is not refreshed. */
+	ng_event_json_cached(&cached, &e, "h", &c);
+	uint64_t before = c.from.time_ns;
+	e.time_ns += 5;
+	ng_buf_reset(&cached);
+	ng_event_json_cached(&cached, &e, "h", &c);
+	assert_true(c.valid && c.from.time_ns == before);
+	/* A new parent pid is inside it: refreshed. */
+	e.ppid += 1;
+	ng_event_set(&e, NG_F_PROC_PPID);
+	ng_event_json_cached(&cached, &e, "h", &c);
+	assert_true(c.from.time_ns == e.time_ns);
+	ng_json_cache_free(&c);
+	ng_buf_free(&plain);
+	ng_buf_free(&cached);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -83,6 +162,7 @@ int main(void)
 		cmocka_unit_test(utf8_rejects_overlong_and_surrogates),
 		cmocka_unit_test(rfc3339_round_trips),
 		cmocka_unit_test(event_json_nests_groups),
+		cmocka_unit_test(cached_json_is_the_same_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

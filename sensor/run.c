@@ -74,7 +74,7 @@ static void run_help(FILE *f)
 		"  --no-default-rules      do not load the embedded rules\n"
 		"  --attach auto|kretprobe|fexit|tracepoint|raw\n"
 		"                          capture path (default auto: the most coverage the kernel\n"
-		"                          allows without taxing other syscalls; see 'numaguard probe')\n"
+		"                          allows at the least cost to other syscalls; see 'numaguard probe')\n"
 		"  --output SPEC           stdout, file:PATH, syslog, syslog+udp://HOST:PORT,\n"
 		"                          syslog+tcp://HOST:PORT, cef+udp://…, cef+tcp://… (repeatable)\n"
 		"  --format json|text      format for stdout and file outputs (default json)\n"

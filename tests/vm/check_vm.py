@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import re
+import statistics
 import sys
 
 # test_capture reads its settings at import; the decoding helpers it shares
@@ -281,6 +282,25 @@ def check_path(path, fr, probe, release, xfails):
     return chosen, len(events)
 
 
+def bench_report(name, text):
+    """The getppid loop under each path (NG_VM_BENCH=1): raw lines, then medians and ratios."""
+    if not text:
+        return
+    ns = {}
+    for line in text.splitlines():
+        print(f"vm {name}: bench {line}")
+        cfg, _, rest = line.partition(" ")
+        m = re.search(r"cpu_ns_per_call=([\d.]+)", rest)
+        if m:
+            ns.setdefault(cfg, []).append(float(m.group(1)))
+    base = statistics.median(ns["none"]) if ns.get("none") else None
+    for cfg, v in ns.items():
+        med = statistics.median(v)
+        ratio = f", {base / med:.2f}x of no sensor" if base else ""
+        print(f"vm {name}: bench getppid caller CPU, {cfg}: median {med:.0f} ns/call "
+              f"over {len(v)} rounds{ratio}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--name", required=True)
@@ -324,6 +344,7 @@ def main():
         else:
             check(auto == "fexit", f"probe: auto is {auto!r}, expected fexit")
     print(f"vm {a.name} ({release}): {a.wall_ms / 1000:.1f} s wall; " + ", ".join(summary))
+    bench_report(a.name, fr.get("bench"))
     cost = re.findall(r"-- verifier stats of (\w+) --\n(?:.*\n)*?processed (\d+) insns",
                       fr.get("verify") or "")
     if cost:

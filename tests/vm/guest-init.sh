@@ -118,6 +118,36 @@ for p in kretprobe fexit tracepoint raw auto; do
 	echo "numaguard-vm: attach $p" >/dev/console
 	run_path $p
 done
+
+# With ng.bench (bench/vm-syscall-tax.sh): what each path costs a syscall it
+# does not capture, as a getppid loop with no sensor and under each path,
+# rounds interleaved. Timed by the guest's clock under emulation, so only
+# the ratios within one run mean anything.
+if grep -q 'ng.bench' /proc/cmdline && [ -x /bin/ng-loadgen ]; then
+	for round in 1 2 3 4 5; do
+		for cfg in none fexit kretprobe tracepoint; do
+			pid=
+			if [ $cfg != none ]; then
+				numaguard run --attach $cfg >/dev/null 2>/tmp/bench.err &
+				pid=$!
+				i=0
+				while [ $i -lt 1500 ] && kill -0 $pid 2>/dev/null &&
+					! grep -q "numaguard: capturing" /tmp/bench.err; do
+					sleep 0.1
+					i=$((i + 1))
+				done
+			fi
+			echo "numaguard-vm: bench round $round: $cfg" >/dev/console
+			printf '%s %s %s\n' $cfg $round "$(ng-loadgen --mode getppid --calls 200000)" \
+				>>/tmp/bench
+			if [ -n "$pid" ]; then
+				kill -INT $pid 2>/dev/null
+				wait $pid
+			fi
+		done
+	done
+	section bench /tmp/bench
+fi
 echo "@@NG-DONE" >$OUT
 sync
 poweroff -f

@@ -17,6 +17,7 @@
 #   NG_VM_CACHE          kernel cache (default: $XDG_CACHE_HOME/numaguard/vm)
 #   NG_VM_KEEP=1         keep the work directory (serial logs, initramfs)
 #   NG_VM_VERIFIER_STATS=1  report the verifier's cost per program even when all load
+#   NG_VM_BENCH=1        also time a getppid loop under each path (bench/vm-syscall-tax.sh)
 #   NUMAGUARD_REQUIRE_VM=1  a missing prerequisite fails instead of skipping
 #
 # Exit status: 0 all checks passed, 1 a check failed, 77 cannot run here.
@@ -55,6 +56,7 @@ qboot=/usr/share/qemu/qboot.rom
 trigger=${NG_VM_TRIGGER:-$builddir/tests/vm/ng-trigger-static}
 compat=${NG_VM_COMPAT:-$builddir/tests/vm/ng-compat-call}
 verify=${NG_VM_VERIFY:-$builddir/tests/vm/ng-bpf-verify}
+loadgen=${NG_VM_LOADGEN:-$builddir/tests/vm/ng-loadgen-static}
 for b in "$trigger" "$compat" "$verify"; do
 	[ -x "$b" ] || die "$b is missing; build it first (ninja -C $builddir)"
 done
@@ -89,6 +91,7 @@ cp "$numaguard" "$root/bin/numaguard"
 cp "$trigger" "$root/bin/ng-trigger"
 cp "$compat" "$root/bin/ng-compat-call"
 cp "$verify" "$root/bin/ng-bpf-verify"
+[ ! -x "$loadgen" ] || cp "$loadgen" "$root/bin/ng-loadgen"
 cp "$static_build/bpf/numaguard.linked.bpf.o" "$root/lib/numaguard/numaguard.bpf.o"
 cp "$src/policies/deny-bind.yaml" "$root/etc/numaguard/"
 cp "$src/tests/vm/guest-init.sh" "$root/init"
@@ -119,6 +122,7 @@ fetch_kernel() { # META -> prints the path of the uncompressed vmlinux
 
 cmdline_extra=
 [ "${NG_VM_VERIFIER_STATS:-}" != 1 ] || cmdline_extra=" ng.verify"
+[ "${NG_VM_BENCH:-}" != 1 ] || cmdline_extra="$cmdline_extra ng.bench"
 rc=0
 for meta in "${metas[@]}"; do
 	vmlinux=$(fetch_kernel "$meta")

@@ -125,12 +125,13 @@ void ng_path_coverage(enum ng_path p, enum ng_denied_hook h, struct ng_coverage 
 	case NG_PATH_FEXIT:
 		cov->native = cov->compat = true;
 		cov->denied = h != NG_DENIED_NONE;
-		/* Syscall tracepoints skip compat calls (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). */
+		/* The exit tracepoint, like every syscall tracepoint, skips compat calls. */
 		cov->denied_compat = h == NG_DENIED_SECCOMP;
 		cov->cost = h == NG_DENIED_SECCOMP ? NG_COST_FILTERED :
 			    h == NG_DENIED_EXIT_TP ? NG_COST_SLOWPATH : NG_COST_NONE;
 		break;
 	case NG_PATH_TRACEPOINT:
+		/* Syscall tracepoints skip compat calls (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). */
 		cov->native = cov->denied = true;
 		cov->cost = NG_COST_SLOWPATH;
 		break;
@@ -435,7 +436,8 @@ static int attach_path(struct ng_capture *c, enum ng_path p, enum ng_denied_hook
 		if (!err && hook == NG_DENIED_SECCOMP) {
 			err = add_link(c, bpf_program__attach(s->progs.fexit_seccomp),
 				       "fexit on __secure_computing", why, whylen);
-			c->denied = err ? NG_DENIED_NONE : NG_DENIED_SECCOMP;
+			if (!err)
+				c->denied = NG_DENIED_SECCOMP;
 		}
 		break;
 	case NG_PATH_TRACEPOINT:

@@ -120,11 +120,14 @@ void ng_event_json_cached(struct ng_buf *b, const struct ng_event *e, const char
 		if (!c->valid || !same_tail(&c->from, e)) {
 			ng_buf_reset(&c->text);
 			render_fields(&c->text, e, TAIL_FIRST, NG_F__COUNT);
-			/* A failed allocation leaves the text short: never reuse it. */
 			c->valid = ng_buf_ok(&c->text);
 			c->from = *e;
 		}
-		ng_buf_put(b, c->text.data, c->text.len);
+		/* A failed allocation left the cached text short: render into b, which reports it. */
+		if (c->valid)
+			ng_buf_put(b, c->text.data, c->text.len);
+		else
+			render_fields(b, e, TAIL_FIRST, NG_F__COUNT);
 	}
 	ng_buf_put(b, key_close.data, key_close.len);
 }
